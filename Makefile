@@ -1,0 +1,45 @@
+# Imprimatur: `make demo` runs it, `make test` tests it. Nothing else is needed first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: demo test lint typecheck check install services chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## demo: install, migrate, seed users/project/templates, build the tiny model, start web + worker
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	bash scripts/demo.sh
+
+## test: install what the tests need (venv, Chromium) and run the whole suite
+test: install chromium services
+	$(PY) -m pytest
+
+## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
+services:
+	bash scripts/ensure_services.sh
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check apps config tests
+
+typecheck: install
+	$(VENV)/bin/mypy apps config
+
+check: lint typecheck test
+
+clean:
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,90 @@
+"""Seed a demo: users for each role, a project, templates, routes on the tiny model."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.generation.models import ModelWeights
+from apps.generation.services import route_configure
+from apps.generation.tiny_model import RAW_DIR, TURBO_DIR, build_tiny_krea2
+from apps.generation.weights import weights_register
+from apps.projects.models import Project, Role
+from apps.projects.services import membership_set, project_create
+from apps.prompts.services import template_create
+
+DEMO_PASSWORD = "imprimatur-demo"  # noqa: S105 - printed for the local demo only
+USERS = [
+    ("maya", "Maya", "Manager", Role.MANAGER),
+    ("rui", "Rui", "Reviewer", Role.REVIEWER),
+    ("cleo", "Cleo", "Creator", Role.CREATOR),
+    ("vic", "Vic", "Viewer", Role.VIEWER),
+]
+TEMPLATES = [
+    (
+        "Product hero",
+        "Studio product photo of {product} on a {surface}, soft daylight, brand colour {colour}",
+        "blurry, watermark, text",
+    ),
+    ("Seasonal banner", "Wide banner illustration for {season}: {subject}, flat pastel style", ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, a project, templates and routes on the tiny model (idempotent)."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        model_dir = Path(settings.IMPRIMATUR_MODEL_DIR)
+        if not (model_dir / TURBO_DIR / "model_index.json").exists():
+            self.stdout.write(f"Building the tiny Krea 2 model in {model_dir} ...")
+            build_tiny_krea2(model_dir)
+        with transaction.atomic():
+            self._seed(model_dir)
+
+    def _seed(self, model_dir: Path) -> None:
+        turbo = ModelWeights.objects.filter(name=TURBO_DIR).first() or weights_register(
+            name=TURBO_DIR, path=model_dir / TURBO_DIR, revision="tiny-random"
+        )
+        raw = ModelWeights.objects.filter(name=RAW_DIR).first() or weights_register(
+            name=RAW_DIR, path=model_dir / RAW_DIR, revision="tiny-random"
+        )
+        sizes = [[512, 512], [1024, 1024], [768, 512], [512, 768]]
+        route_configure(name="draft", weights=turbo, sizes=sizes)
+        route_configure(name="final", weights=raw, sizes=sizes)
+
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        people = {}
+        for username, first, last, _role in USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            people[username] = user
+        project = Project.objects.filter(slug="spring-launch").first()
+        if project is None:
+            project = project_create(
+                actor=people["maya"],
+                name="Spring launch",
+                slug="spring-launch",
+                description="Campaign visuals for the spring product launch.",
+            )
+            for name, body, negative in TEMPLATES:
+                template_create(
+                    actor=people["maya"], project=project, name=name, body=body,
+                    negative_prompt=negative,
+                )
+        for username, _f, _l, role in USERS:
+            membership_set(actor=people["maya"], project=project, user=people[username], role=role)
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, _f, _l, role in USERS:
+            self.stdout.write(f"  {username:6} {role.label}")
+        self.stdout.write("  admin  Django admin (superuser)")

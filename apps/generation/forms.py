@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from apps.prompts.models import PromptTemplateVersion
+
+from .models import ModelRoute
+from .services import GenerationParams
+
+_SIZE = re.compile(r"^\s*(\d{2,5})\s*[x×]\s*(\d{2,5})\s*$")
+VARIABLE_PREFIX = "var_"
+
+
+class GenerateForm(forms.Form):
+    """Parses types only; every rule (sizes, bounds, variables) is checked by the service."""
+
+    route = forms.ChoiceField(label="Route")
+    size = forms.CharField(label="Size", help_text="Width x height, e.g. 1024x1024.")
+    prompt = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Prompt"
+    )
+    negative_prompt = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Negative prompt"
+    )
+    seed = forms.IntegerField(
+        required=False, help_text="Leave empty for a random seed; it is always recorded."
+    )
+    steps = forms.IntegerField(required=False, help_text="Leave empty for the route's default.")
+    guidance = forms.FloatField(required=False, help_text="Leave empty for the route's default.")
+
+    def __init__(
+        self, *args: Any, version: PromptTemplateVersion | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = version
+        routes = ModelRoute.objects.filter(enabled=True)
+        self.fields["route"].choices = [(r.name, r.label) for r in routes]
+        sizes = sorted({f"{w}x{h}" for r in routes for w, h in r.sizes})
+        self.fields["size"].widget = forms.TextInput(attrs={"list": "sizes"})
+        self.size_choices = sizes
+        if version is not None:
+            del self.fields["prompt"]
+            self.fields["negative_prompt"].initial = version.negative_prompt
+            for name in version.variables:
+                self.fields[VARIABLE_PREFIX + name] = forms.CharField(
+                    label=name.replace("_", " ").capitalize(), required=False, max_length=500
+                )
+
+    def clean_size(self) -> tuple[int, int]:
+        match = _SIZE.match(self.cleaned_data["size"])
+        if not match:
+            raise forms.ValidationError("Write the size as WIDTHxHEIGHT, e.g. 1024x1024.")
+        return int(match.group(1)), int(match.group(2))
+
+    def params(self) -> GenerationParams:
+        data = self.cleaned_data
+        width, height = data["size"]
+        variables = None
+        if self.version is not None:
+            variables = {
+                key.removeprefix(VARIABLE_PREFIX): value
+                for key, value in data.items()
+                if key.startswith(VARIABLE_PREFIX)
+            }
+        return GenerationParams(
+            route=data["route"],
+            width=width,
+            height=height,
+            prompt=data.get("prompt") or "",
+            negative_prompt=data.get("negative_prompt"),
+            template_version=self.version,
+            variables=variables,
+            seed=data.get("seed"),
+            steps=data.get("steps"),
+            guidance=data.get("guidance"),
+        )
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            if field == "variables" and self.version is not None:
+                field = None  # type: ignore[assignment]
+            self.add_error(field if field in self.fields else None, messages)

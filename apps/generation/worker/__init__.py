@@ -1,0 +1,1 @@
+"""The GPU side: pipeline loading (once per process) and running one job."""

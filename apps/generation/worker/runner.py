@@ -1,0 +1,145 @@
+"""Run one claimed job on this worker's pre-loaded pipeline."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from apps.generation import services
+from apps.generation.models import GenerationJob, JobStage
+
+from .pipelines import LoadedPipeline, WeightsUnavailable, registry
+
+logger = logging.getLogger(__name__)
+
+
+class JobLost(Exception):
+    """Another attempt took the job over (or it was swept); stop without writing."""
+
+
+class Heartbeat(threading.Thread):
+    """Keeps `heartbeat_at` fresh while the pipeline runs, even inside one long step."""
+
+    def __init__(self, job_id: str, attempt: int) -> None:
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id, self.attempt = job_id, attempt
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.wait(settings.GENERATION_HEARTBEAT_SECONDS):
+                services.generation_heartbeat(job_id=self.job_id, attempt=self.attempt)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+
+def _runtime_fields(loaded: LoadedPipeline) -> dict[str, object]:
+    import diffusers
+    import torch
+
+    return {
+        "model_name": loaded.weights_name,
+        "weights_revision": loaded.revision,
+        "weights_hash": loaded.content_hash,
+        "torch_version": torch.__version__,
+        "diffusers_version": diffusers.__version__,
+        "device": _device_label(loaded.device),
+        "dtype": loaded.dtype,
+        "pipeline_loaded_at": loaded.loaded_at,
+    }
+
+
+def _device_label(device: str) -> str:
+    if device.startswith("cuda"):
+        import torch
+
+        return f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+    return device
+
+
+def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> bytes:
+    import torch
+
+    job_id = str(job.pk)
+    last_report = 0.0
+
+    def on_step_end(pipe, step: int, timestep, callback_kwargs):  # type: ignore[no-untyped-def]
+        nonlocal last_report
+        done = step + 1
+        now = time.monotonic()
+        last = done >= job.steps
+        if last or now - last_report >= settings.GENERATION_PROGRESS_MIN_INTERVAL:
+            last_report = now
+            stage = JobStage.DECODING if last else JobStage.DENOISING
+            if not services.generation_progress(
+                job_id=job_id, attempt=attempt, stage=stage, step=done
+            ):
+                raise JobLost(job_id)
+        return callback_kwargs
+
+    # A CPU generator makes the seed mean the same noise on every device.
+    generator = torch.Generator(device="cpu").manual_seed(job.seed)
+    result = loaded.pipe(
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt or None,
+        height=job.height,
+        width=job.width,
+        num_inference_steps=job.steps,
+        guidance_scale=job.guidance,
+        generator=generator,
+        max_sequence_length=job.route.max_sequence_length,
+        callback_on_step_end=on_step_end,
+    )
+    buffer = io.BytesIO()
+    result.images[0].save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def run_job(*, job_id: str, attempt: int) -> None:
+    job = GenerationJob.objects.select_related("route__weights").get(pk=job_id)
+    try:
+        loaded = registry.get(job.route.weights)
+    except WeightsUnavailable as exc:
+        services.generation_fail(job_id=job_id, attempt=attempt, reason=str(exc))
+        return
+    if not services.generation_record_runtime(
+        job_id=job_id, attempt=attempt, runtime=_runtime_fields(loaded)
+    ):
+        return
+    heartbeat = Heartbeat(job_id, attempt)
+    heartbeat.start()
+    try:
+        png = _generate(loaded, job, attempt)
+        first_image_at = timezone.now()
+        if not services.generation_progress(job_id=job_id, attempt=attempt, stage=JobStage.STORING):
+            raise JobLost(job_id)
+        services.generation_complete(
+            job_id=job_id, attempt=attempt, png=png, first_image_at=first_image_at
+        )
+    except JobLost:
+        logger.warning("Job %s attempt %d was taken over; dropping its result", job_id, attempt)
+    except SoftTimeLimitExceeded:
+        services.generation_fail(
+            job_id=job_id,
+            attempt=attempt,
+            reason=f"Generation took longer than {settings.GENERATION_SOFT_TIME_LIMIT} seconds "
+            "and was stopped.",
+        )
+    except Exception as exc:
+        logger.exception("Job %s failed", job_id)
+        services.generation_fail(
+            job_id=job_id, attempt=attempt, reason=f"Generation failed: {type(exc).__name__}: {exc}"
+        )
+    finally:
+        heartbeat.stop()

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("<slug:slug>/", views.project_detail, name="detail"),
+    path("<slug:slug>/templates/", include("apps.prompts.urls")),
+    path("<slug:slug>/", include("apps.generation.urls")),
+    path("<slug:slug>/", include("apps.assets.urls")),
+]

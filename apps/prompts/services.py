@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.projects.models import Project
+
+from .models import PromptTemplate, PromptTemplateVersion
+from .rendering import template_variables
+
+
+def _validated_body(body: str) -> tuple[str, list[str]]:
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "The template text is empty."})
+    limit = settings.GENERATION_PROMPT_MAX_CHARS
+    if len(body) > limit:
+        raise ValidationError({"body": f"The template is {len(body)} characters; the limit is {limit}."})
+    try:
+        names = template_variables(body)
+    except ValidationError as exc:
+        raise ValidationError({"body": exc.messages}) from exc
+    return body, names
+
+
+@transaction.atomic
+def template_create(
+    *, actor: User, project: Project, name: str, body: str, negative_prompt: str = ""
+) -> PromptTemplate:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the template a name."})
+    if PromptTemplate.objects.filter(project=project, name=name).exists():
+        raise ValidationError({"name": "This project already has a template with that name."})
+    body, names = _validated_body(body)
+    template = PromptTemplate.objects.create(project=project, name=name, created_by=actor)
+    PromptTemplateVersion.objects.create(
+        template=template,
+        number=1,
+        body=body,
+        negative_prompt=negative_prompt.strip(),
+        variables=names,
+        created_by=actor,
+    )
+    return template
+
+
+@transaction.atomic
+def template_version_create(
+    *, actor: User, template: PromptTemplate, body: str, negative_prompt: str = ""
+) -> PromptTemplateVersion:
+    """Add a revision; earlier versions stay as they were so old jobs stay explainable."""
+    body, names = _validated_body(body)
+    # Lock the template row so two editors cannot both take the same number.
+    PromptTemplate.objects.select_for_update().get(pk=template.pk)
+    last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return PromptTemplateVersion.objects.create(
+        template=template,
+        number=last + 1,
+        body=body,
+        negative_prompt=negative_prompt.strip(),
+        variables=names,
+        created_by=actor,
+    )

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Run the web server and one worker (GPU routes + cpu queue + beat) until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+mkdir -p var/log
+
+.venv/bin/celery -A config worker -Q gpu-draft,gpu-final,cpu --pool=solo --concurrency=1 \
+  -B --schedule var/celerybeat-schedule -n demo-worker@%h -l info > var/log/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+
+echo
+echo "Imprimatur is starting at http://127.0.0.1:$PORT/  (worker log: var/log/worker.log)"
+echo "Log in as cleo (creator), rui (reviewer), maya (manager) or vic (viewer);"
+echo "password: imprimatur-demo. Admin: http://127.0.0.1:$PORT/admin/ as admin."
+echo
+$PY manage.py runserver "127.0.0.1:$PORT"

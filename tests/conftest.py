@@ -1,0 +1,94 @@
+"""Shared fixtures: the owner / member / outsider trio, the tiny model, routes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from apps.generation.models import ModelRoute, ModelWeights
+from apps.generation.services import route_configure
+from apps.generation.tiny_model import RAW_DIR, TURBO_DIR, build_tiny_krea2
+from apps.generation.weights import weights_register
+from apps.projects.models import Role
+from apps.projects.services import membership_set
+
+from .factories import ProjectFactory, TemplateFactory, UserFactory
+
+TEST_SIZES = [[256, 256], [512, 512], [1024, 1024]]
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def project(owner):
+    return ProjectFactory(owner=owner, name="Spring launch", slug="spring")
+
+
+@pytest.fixture
+def member(project):
+    """A creator in the project: may generate."""
+    user = UserFactory(username="member")
+    membership_set(actor=project.created_by, project=project, user=user, role=Role.CREATOR)
+    return user
+
+
+@pytest.fixture
+def viewer(project):
+    user = UserFactory(username="viewer")
+    membership_set(actor=project.created_by, project=project, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Member of another project only."""
+    user = UserFactory(username="outsider")
+    ProjectFactory(owner=user, name="Other", slug="other")
+    return user
+
+
+@pytest.fixture
+def template(project, owner):
+    return TemplateFactory(project=project, actor=owner)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("models")
+    build_tiny_krea2(directory)
+    return directory
+
+
+@pytest.fixture
+def turbo_weights(db, tiny_model_dir) -> ModelWeights:
+    return weights_register(name=TURBO_DIR, path=tiny_model_dir / TURBO_DIR, revision="tiny")
+
+
+@pytest.fixture
+def raw_weights(db, tiny_model_dir) -> ModelWeights:
+    return weights_register(name=RAW_DIR, path=tiny_model_dir / RAW_DIR, revision="tiny")
+
+
+@pytest.fixture
+def queue_suffix() -> str:
+    """Unique queue names per test, so no message from another test or run is consumed."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def draft_route(turbo_weights, queue_suffix) -> ModelRoute:
+    return route_configure(
+        name="draft", weights=turbo_weights, sizes=TEST_SIZES, queue=f"gpu-draft-{queue_suffix}"
+    )
+
+
+@pytest.fixture
+def final_route(raw_weights, queue_suffix) -> ModelRoute:
+    return route_configure(
+        name="final", weights=raw_weights, sizes=TEST_SIZES, queue=f"gpu-final-{queue_suffix}"
+    )
