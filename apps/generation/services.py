@@ -159,6 +159,8 @@ def job_publish(*, job_id: object, queue: str) -> None:
     """Send the job to its route's queue; a broker failure fails the job visibly."""
     from .tasks import generate_image
 
+    # Stamped before sending: a fast worker may start the job before send returns.
+    published_at = timezone.now()
     try:
         generate_image.apply_async(args=[str(job_id)], queue=queue)
     except Exception as exc:  # noqa: BLE001 - any broker error must surface on the job
@@ -166,7 +168,7 @@ def job_publish(*, job_id: object, queue: str) -> None:
         generation_fail(job_id=job_id, attempt=None, reason=f"Could not reach the job queue: {exc}")
         return
     GenerationJob.objects.filter(pk=job_id, published_at__isnull=True).update(
-        published_at=timezone.now()
+        published_at=published_at
     )
 
 

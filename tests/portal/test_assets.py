@@ -1,0 +1,53 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.generation.services import (
+    GenerationParams,
+    generation_claim,
+    generation_complete,
+    generation_request,
+)
+from tests.generation.images import tiny_png
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def asset(member, project, draft_route):
+    job = generation_request(
+        actor=member,
+        project=project,
+        params=GenerationParams(route="draft", width=256, height=256, prompt="a shoe"),
+    )
+    claim = generation_claim(job_id=job.pk, worker="w")
+    return generation_complete(
+        job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
+    )
+
+
+def test_members_see_the_image_in_the_gallery_and_on_the_job_page(client, viewer, asset):
+    client.force_login(viewer)
+    slug = asset.project.slug
+    file_url = reverse("projects:asset-file", args=[slug, asset.pk])
+    assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()
+    assert file_url in client.get(reverse("projects:job-detail", args=[slug, asset.job_id])).content.decode()
+    status = client.get(reverse("projects:job-status", args=[slug, asset.job_id])).json()
+    assert (status["status"], status["percent"], status["image_url"]) == ("succeeded", 100, file_url)
+    response = client.get(file_url)
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == tiny_png()
+
+
+def test_outsider_cannot_fetch_the_file_or_see_the_gallery(client, outsider, asset):
+    client.force_login(outsider)
+    slug = asset.project.slug
+    assert client.get(reverse("projects:asset-file", args=[slug, asset.pk])).status_code == 404
+    assert client.get(reverse("projects:gallery", args=[slug])).status_code == 404
+
+
+def test_file_is_not_reachable_through_another_projects_url(client, outsider, asset):
+    client.force_login(outsider)
+    response = client.get(reverse("projects:asset-file", args=["other", asset.pk]))
+    assert response.status_code == 404
