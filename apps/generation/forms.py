@@ -37,7 +37,9 @@ class GenerateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.version = version
         routes = ModelRoute.objects.filter(enabled=True)
-        self.fields["route"].choices = [(r.name, r.label) for r in routes]
+        route_field = self.fields["route"]
+        assert isinstance(route_field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        route_field.choices = [(r.name, r.label) for r in routes]
         sizes = sorted({f"{w}x{h}" for r in routes for w, h in r.sizes})
         self.fields["size"].widget = forms.TextInput(attrs={"list": "sizes"})
         self.size_choices = sizes

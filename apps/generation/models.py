@@ -22,7 +22,9 @@ class ModelWeights(models.Model):
         max_length=80, blank=True, help_text="Upstream revision, e.g. the Hub commit it came from."
     )
     content_hash = models.CharField(
-        max_length=64, blank=True, help_text="SHA-256 over every file (register_weights computes it)."
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 over every file (register_weights computes it).",
     )
     component_hashes = models.JSONField(
         default=dict,
@@ -52,7 +54,7 @@ class ModelRoute(models.Model):
     min_guidance = models.FloatField(default=0.0)
     max_guidance = models.FloatField()
     allowed_sizes = models.JSONField(
-        help_text='List of [width, height] pairs, e.g. [[1024, 1024], [1344, 768]].'
+        help_text="List of [width, height] pairs, e.g. [[1024, 1024], [1344, 768]]."
     )
     max_sequence_length = models.PositiveIntegerField(default=512)
     enabled = models.BooleanField(default=True)

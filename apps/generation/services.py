@@ -12,10 +12,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -31,6 +33,7 @@ from .models import FINAL_STATES, GenerationJob, JobStage, JobStatus, ModelRoute
 
 logger = logging.getLogger(__name__)
 
+JobId = UUID | str
 SEED_MAX = 2**53 - 1  # exact in JSON and JavaScript numbers
 SIZE_MULTIPLE = 16  # VAE factor 8 x patch size 2
 
@@ -155,7 +158,7 @@ def generation_request(*, actor: User, project: Project, params: GenerationParam
     return job
 
 
-def job_publish(*, job_id: object, queue: str) -> None:
+def job_publish(*, job_id: JobId, queue: str) -> None:
     """Send the job to its route's queue; a broker failure fails the job visibly."""
     from .tasks import generate_image
 
@@ -184,7 +187,7 @@ class ClaimResult:
     attempt: int = 0
 
 
-def generation_claim(*, job_id: str, worker: str) -> ClaimResult:
+def generation_claim(*, job_id: JobId, worker: str) -> ClaimResult:
     """Take a job: QUEUED, or RUNNING under a worker whose heartbeat went stale.
 
     The stale case is how a job survives its worker being killed: the broker
@@ -212,17 +215,17 @@ def generation_claim(*, job_id: str, worker: str) -> ClaimResult:
     return ClaimResult(Claim.CLAIMED, attempt)
 
 
-def _running(job_id: object, attempt: int):  # type: ignore[no-untyped-def]
+def _running(job_id: JobId, attempt: int) -> QuerySet[GenerationJob]:
     return GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt)
 
 
-def generation_record_runtime(*, job_id: str, attempt: int, runtime: dict[str, object]) -> bool:
+def generation_record_runtime(*, job_id: JobId, attempt: int, runtime: dict[str, object]) -> bool:
     """Record which model, versions and device are about to run the job."""
     return bool(_running(job_id, attempt).update(**runtime, heartbeat_at=timezone.now()))
 
 
 def generation_progress(
-    *, job_id: str, attempt: int, stage: str, step: int | None = None
+    *, job_id: JobId, attempt: int, stage: str, step: int | None = None
 ) -> bool:
     """Report progress; False means this worker no longer owns the job and should stop."""
     fields: dict[str, object] = {"stage": stage, "heartbeat_at": timezone.now()}
@@ -231,13 +234,13 @@ def generation_progress(
     return bool(_running(job_id, attempt).update(**fields))
 
 
-def generation_heartbeat(*, job_id: str, attempt: int) -> bool:
+def generation_heartbeat(*, job_id: JobId, attempt: int) -> bool:
     return bool(_running(job_id, attempt).update(heartbeat_at=timezone.now()))
 
 
 @transaction.atomic
 def generation_complete(
-    *, job_id: str, attempt: int, png: bytes, first_image_at: datetime
+    *, job_id: JobId, attempt: int, png: bytes, first_image_at: datetime
 ) -> Asset | None:
     """Store the image and finish the job, exactly once across redeliveries.
 
@@ -264,15 +267,16 @@ def generation_complete(
     return asset
 
 
-def generation_fail(*, job_id: object, attempt: int | None, reason: str) -> bool:
-    """Fail a job with a reason the user can read. `attempt=None` fails it from any non-final state."""
+def generation_fail(*, job_id: JobId, attempt: int | None, reason: str) -> bool:
+    """Fail a job with a reason the user can read.
+
+    `attempt=None` fails it from any non-final state (publishing, sweeping).
+    """
     qs = GenerationJob.objects.filter(pk=job_id).exclude(status__in=FINAL_STATES)
     if attempt is not None:
         qs = qs.filter(status=JobStatus.RUNNING, attempts=attempt)
     now = timezone.now()
-    return bool(
-        qs.update(status=JobStatus.FAILED, failure_reason=reason[:2000], finished_at=now)
-    )
+    return bool(qs.update(status=JobStatus.FAILED, failure_reason=reason[:2000], finished_at=now))
 
 
 def generation_sweep_stuck(*, now: datetime | None = None) -> int:
@@ -311,14 +315,22 @@ ROUTE_PRESETS: dict[str, dict[str, object]] = {
     "draft": {
         "label": "Draft (Krea 2 Turbo, 8 steps)",
         "queue": "gpu-draft",
-        "steps": 8, "min_steps": 4, "max_steps": 12,
-        "guidance": 0.0, "min_guidance": 0.0, "max_guidance": 2.0,
+        "steps": 8,
+        "min_steps": 4,
+        "max_steps": 12,
+        "guidance": 0.0,
+        "min_guidance": 0.0,
+        "max_guidance": 2.0,
     },
     "final": {
         "label": "Final (Krea 2 Raw, 28 steps)",
         "queue": "gpu-final",
-        "steps": 28, "min_steps": 12, "max_steps": 50,
-        "guidance": 4.5, "min_guidance": 1.0, "max_guidance": 10.0,
+        "steps": 28,
+        "min_steps": 12,
+        "max_steps": 50,
+        "guidance": 4.5,
+        "min_guidance": 1.0,
+        "max_guidance": 10.0,
     },
 }
 DEFAULT_SIZES = [[1024, 1024], [1344, 768], [768, 1344], [512, 512]]

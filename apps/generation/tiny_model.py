@@ -40,8 +40,8 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     tok.train_from_iterator(_CORPUS * 4, trainer)
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
+        eos_token="<|im_end|>",  # noqa: S106 - a token, not a password
+        pad_token="<|endoftext|>",  # noqa: S106
         model_max_length=1024,
     )
 
@@ -100,7 +100,11 @@ def _transformer():  # type: ignore[no-untyped-def]
 
 
 def build_tiny_krea2(directory: Path, *, seed: int = 0) -> dict[str, Path]:
-    """Write a Turbo-like (distilled) and a Raw-like pipeline sharing text encoder, tokenizer and VAE."""
+    """Write a Turbo-like (distilled) and a Raw-like pipeline.
+
+    Both share one text encoder, tokenizer and VAE, as the real checkpoints do,
+    so workers exercise the sharing path.
+    """
     import torch
     from diffusers import AutoencoderKLQwenImage, FlowMatchEulerDiscreteScheduler, Krea2Pipeline
 
@@ -108,12 +112,18 @@ def build_tiny_krea2(directory: Path, *, seed: int = 0) -> dict[str, Path]:
     tokenizer = _tokenizer()
     text_encoder = _text_encoder(len(tokenizer))
     vae = AutoencoderKLQwenImage(
-        base_dim=8, z_dim=16, dim_mult=[1, 2, 2, 2], num_res_blocks=1,
+        base_dim=8,
+        z_dim=16,
+        dim_mult=[1, 2, 2, 2],
+        num_res_blocks=1,
         temperal_downsample=[False, True, True],
     )
     scheduler = FlowMatchEulerDiscreteScheduler(
-        use_dynamic_shifting=True, base_shift=0.5, max_shift=1.15,
-        base_image_seq_len=256, max_image_seq_len=6400,
+        use_dynamic_shifting=True,
+        base_shift=0.5,
+        max_shift=1.15,
+        base_image_seq_len=256,
+        max_image_seq_len=6400,
     )
     paths = {}
     for name, distilled in ((TURBO_DIR, True), (RAW_DIR, False)):
@@ -127,6 +137,6 @@ def build_tiny_krea2(directory: Path, *, seed: int = 0) -> dict[str, Path]:
             is_distilled=distilled,
         )
         target = directory / name
-        pipe.save_pretrained(target)
+        pipe.save_pretrained(target)  # type: ignore[attr-defined]
         paths[name] = target
     return paths

@@ -24,11 +24,7 @@ def generate(request: HttpRequest, slug: str) -> HttpResponse:
     version_id = request.POST.get("template_version") or request.GET.get("template")
     if version_id:
         # A template id from the link, or the exact version the form was rendered with.
-        lookup = (
-            {"pk": version_id}
-            if request.method == "POST"
-            else {"template_id": version_id}
-        )
+        lookup = {"pk": version_id} if request.method == "POST" else {"template_id": version_id}
         version = (
             PromptTemplateVersion.objects.filter(template__project=project, **lookup)
             .select_related("template")

@@ -46,7 +46,9 @@ def fingerprint(directory: Path) -> tuple[str, dict[str, str]]:
 
 
 @transaction.atomic
-def weights_register(*, name: str, path: Path, revision: str = "", family: str = "krea2") -> ModelWeights:
+def weights_register(
+    *, name: str, path: Path, revision: str = "", family: str = "krea2"
+) -> ModelWeights:
     """Create or refresh a weights record from what is on disk now."""
     content_hash, components = fingerprint(path)
     weights, _ = ModelWeights.objects.update_or_create(

@@ -41,9 +41,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "user"], name="uniq_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="uniq_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} as {self.role}"

@@ -26,9 +26,7 @@ def membership_get(*, user: User, project: Project) -> Membership | None:
 def project_get_for_user(*, user: User, slug: str) -> tuple[Project, Membership]:
     """Return the project and the user's membership, or 404 as if it did not exist."""
     membership = (
-        Membership.objects.select_related("project")
-        .filter(user=user, project__slug=slug)
-        .first()
+        Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
     )
     if membership is None:
         raise Http404("No such project.")

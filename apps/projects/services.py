@@ -8,9 +8,7 @@ from .models import Membership, Project, Role
 
 
 @transaction.atomic
-def project_create(
-    *, actor: User, name: str, slug: str, description: str = ""
-) -> Project:
+def project_create(*, actor: User, name: str, slug: str, description: str = "") -> Project:
     """Create a project; its creator becomes its first manager."""
     project = Project.objects.create(
         name=name, slug=slug, description=description, created_by=actor

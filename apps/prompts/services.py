@@ -17,7 +17,9 @@ def _validated_body(body: str) -> tuple[str, list[str]]:
         raise ValidationError({"body": "The template text is empty."})
     limit = settings.GENERATION_PROMPT_MAX_CHARS
     if len(body) > limit:
-        raise ValidationError({"body": f"The template is {len(body)} characters; the limit is {limit}."})
+        raise ValidationError(
+            {"body": f"The template is {len(body)} characters; the limit is {limit}."}
+        )
     try:
         names = template_variables(body)
     except ValidationError as exc:

@@ -12,7 +12,11 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))
+        }
         | env,
         capture_output=True,
         text=True,
@@ -22,7 +26,10 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def test_production_settings_pass_check_deploy():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         env={
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "k" * 20 + "-a-long-random-production-secret-value-0123456789",
@@ -53,7 +60,9 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("s" * 64 + "\n")
     result = _manage(
-        "shell", "-c", "from django.conf import settings; print(len(settings.SECRET_KEY))",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(len(settings.SECRET_KEY))",
         env={
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY_FILE": str(secret),
@@ -68,10 +77,14 @@ def test_secret_key_can_come_from_a_file(tmp_path):
 
 def test_embedded_defaults_use_sqlite_and_a_serverless_broker(tmp_path):
     result = _manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.conf import settings; "
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
-        env={"DJANGO_SETTINGS_MODULE": "config.settings.local", "IMPRIMATUR_VAR_DIR": str(tmp_path)},
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "IMPRIMATUR_VAR_DIR": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr
     assert "django.db.backends.sqlite3 filesystem://" in result.stdout

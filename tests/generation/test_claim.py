@@ -51,9 +51,10 @@ def test_the_old_attempt_can_neither_report_nor_complete_after_a_takeover(job, s
     GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     generation_claim(job_id=job.pk, worker="b")
     assert not generation_progress(job_id=job.pk, attempt=1, stage="denoising", step=3)
-    assert generation_complete(
-        job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now()
-    ) is None
+    assert (
+        generation_complete(job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now())
+        is None
+    )
     assert not hasattr(GenerationJob.objects.get(pk=job.pk), "asset")
 
 

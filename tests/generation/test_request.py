@@ -75,8 +75,10 @@ def test_bad_input_names_the_field_and_writes_and_queues_nothing(
 
 @pytest.mark.parametrize(
     ("variables", "message"),
-    [({"product": "shoe"}, "Missing value for: surface"),
-     ({"product": "a", "surface": "b", "mood": "c"}, "Unknown variable: mood")],
+    [
+        ({"product": "shoe"}, "Missing value for: surface"),
+        ({"product": "a", "surface": "b", "mood": "c"}, "Unknown variable: mood"),
+    ],
 )
 def test_template_variable_errors_are_reported(
     member, project, draft_route, template, variables, message

@@ -31,9 +31,16 @@ def test_members_see_the_image_in_the_gallery_and_on_the_job_page(client, viewer
     slug = asset.project.slug
     file_url = reverse("projects:asset-file", args=[slug, asset.pk])
     assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()
-    assert file_url in client.get(reverse("projects:job-detail", args=[slug, asset.job_id])).content.decode()
+    assert (
+        file_url
+        in client.get(reverse("projects:job-detail", args=[slug, asset.job_id])).content.decode()
+    )
     status = client.get(reverse("projects:job-status", args=[slug, asset.job_id])).json()
-    assert (status["status"], status["percent"], status["image_url"]) == ("succeeded", 100, file_url)
+    assert (status["status"], status["percent"], status["image_url"]) == (
+        "succeeded",
+        100,
+        file_url,
+    )
     response = client.get(file_url)
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"

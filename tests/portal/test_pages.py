@@ -132,7 +132,9 @@ def test_bad_input_is_shown_on_the_form_and_nothing_is_queued(
     assert not GenerationJob.objects.exists() and callbacks == []
 
 
-def test_missing_template_variable_is_shown_on_the_form(client, member, project, draft_route, template):
+def test_missing_template_variable_is_shown_on_the_form(
+    client, member, project, draft_route, template
+):
     _login(client, member)
     response = client.post(
         reverse("projects:generate", args=[project.slug]),

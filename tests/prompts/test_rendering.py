@@ -28,7 +28,9 @@ def test_unknown_variable_is_an_error_naming_it():
         render("{product}", {"product": "shoe", "colour": "red"})
 
 
-@pytest.mark.parametrize("body", ["{product.__class__}", "{0}", "{product!r}", "{product:>10}", "{"])
+@pytest.mark.parametrize(
+    "body", ["{product.__class__}", "{0}", "{product!r}", "{product:>10}", "{"]
+)
 def test_attribute_access_indexing_and_format_specs_are_refused(body):
     with pytest.raises(ValidationError):
         template_variables(body)

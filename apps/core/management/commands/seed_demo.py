@@ -79,12 +79,15 @@ class Command(BaseCommand):
             )
             for name, body, negative in TEMPLATES:
                 template_create(
-                    actor=people["maya"], project=project, name=name, body=body,
+                    actor=people["maya"],
+                    project=project,
+                    name=name,
+                    body=body,
                     negative_prompt=negative,
                 )
         for username, _f, _l, role in USERS:
             membership_set(actor=people["maya"], project=project, user=people[username], role=role)
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _f, _l, role in USERS:
             self.stdout.write(f"  {username:6} {role.label}")
         self.stdout.write("  admin  Django admin (superuser)")

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Built {name} in {path}")
             if register:
                 weights = weights_register(name=name, path=path, revision="tiny-random")
-                self.stdout.write(f"Registered weights {weights.name} ({weights.content_hash[:12]})")
+                self.stdout.write(
+                    f"Registered weights {weights.name} ({weights.content_hash[:12]})"
+                )

@@ -21,4 +21,6 @@ class Command(BaseCommand):
             weights = weights_register(name=name, path=path.resolve(), revision=revision)
         except FileNotFoundError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Registered {weights.name}: {weights.path} sha256 {weights.content_hash}")
+        self.stdout.write(
+            f"Registered {weights.name}: {weights.path} sha256 {weights.content_hash}"
+        )
