@@ -7,6 +7,7 @@ import shutil
 import time
 
 import pytest
+from django.db import connections
 
 from apps.generation.models import GenerationJob, JobStatus
 from tests.workers import delete_queues, start_worker
@@ -86,7 +87,12 @@ def test_creator_generates_and_watches_progress_until_the_image_appears(
         worker.stop()
         delete_queues([draft_route.queue])
 
-    job = GenerationJob.objects.get()
+    try:
+        job = GenerationJob.objects.get()
+    finally:
+        # Playwright runs this test inside a greenlet, where the ORM opens its
+        # own connection that pytest-django does not know to close.
+        connections.close_all()
     assert job.status == JobStatus.SUCCEEDED
     assert job.prompt == "Photo of ceramic mug on a oak table"
     assert any(0 < value < 100 for value in seen), seen  # it moved while running
