@@ -58,7 +58,12 @@ def worker_env() -> dict[str, str]:
 
 
 def start_worker(
-    queues: list[str], name: str, log_dir: Path, *, ready_timeout: float = 120
+    queues: list[str],
+    name: str,
+    log_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    ready_timeout: float = 120,
 ) -> WorkerProcess:
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -82,7 +87,7 @@ def start_worker(
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=worker_env(),
+            env=worker_env() | (env or {}),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -202,6 +202,16 @@ def generation_claim(*, job_id: JobId, worker: str) -> ClaimResult:
             return ClaimResult(Claim.GONE)
         if job.status == JobStatus.RUNNING and job.heartbeat_at and job.heartbeat_at > stale_before:
             return ClaimResult(Claim.BUSY)
+        if job.attempts >= settings.GENERATION_MAX_ATTEMPTS:
+            # A job that keeps killing its worker must not take the fleet down with it.
+            generation_fail(
+                job_id=job_id,
+                attempt=None,
+                reason=f"The GPU worker stopped {job.attempts} times while running this job; "
+                "it was not tried again. Try a smaller size or fewer steps, or ask an "
+                "administrator to check the workers.",
+            )
+            return ClaimResult(Claim.GONE)
         attempt = job.attempts + 1
         GenerationJob.objects.filter(pk=job_id).update(
             status=JobStatus.RUNNING,

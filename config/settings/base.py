@@ -166,8 +166,12 @@ GENERATION_DEVICE = env.str("GENERATION_DEVICE", default="auto")
 # bf16 on GPUs; float32 on the CPU where bf16 matmuls are slow or missing.
 GENERATION_DTYPE = env.str("GENERATION_DTYPE", default="auto")
 GENERATION_PROMPT_MAX_CHARS = env.int("GENERATION_PROMPT_MAX_CHARS", default=2000)
+# Enforced by the worker's runner (the solo pool ignores Celery's own limits):
+# soft between denoising steps, hard by ending the worker process.
 GENERATION_SOFT_TIME_LIMIT = env.int("GENERATION_SOFT_TIME_LIMIT", default=300)
 GENERATION_HARD_TIME_LIMIT = env.int("GENERATION_HARD_TIME_LIMIT", default=330)
+# A job whose worker died this many times is failed instead of tried again.
+GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=3)
 # A running job writes a heartbeat this often.
 GENERATION_HEARTBEAT_SECONDS = env.float("GENERATION_HEARTBEAT_SECONDS", default=5.0)
 # A redelivered task may take over a RUNNING job whose heartbeat is older than this.

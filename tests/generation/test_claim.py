@@ -46,6 +46,18 @@ def test_a_stale_running_job_is_taken_over_by_the_next_worker(job, settings):
     assert (job.attempts, job.worker) == (2, "b")
 
 
+def test_a_job_that_keeps_killing_its_worker_is_failed_instead_of_retried(job, settings):
+    for attempt in range(settings.GENERATION_MAX_ATTEMPTS):
+        assert generation_claim(job_id=job.pk, worker=f"w{attempt}").outcome is Claim.CLAIMED
+        GenerationJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timedelta(hours=1)
+        )
+    assert generation_claim(job_id=job.pk, worker="last").outcome is Claim.GONE
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert f"stopped {settings.GENERATION_MAX_ATTEMPTS} times" in job.failure_reason
+
+
 def test_the_old_attempt_can_neither_report_nor_complete_after_a_takeover(job, settings):
     generation_claim(job_id=job.pk, worker="a")
     GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))

@@ -21,10 +21,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 def workers(tmp_path):
     started, queues = [], []
 
-    def start(routes, name):
+    def start(routes, name, env=None):
         names = sorted({r.queue for r in routes})
         queues.extend(names)
-        worker = start_worker(names, name, tmp_path)
+        worker = start_worker(names, name, tmp_path, env=env)
         started.append(worker)
         return worker
 
@@ -84,10 +84,9 @@ def test_jobs_run_on_one_prewarmed_pipeline_and_record_how_they_were_made(
 
 
 def test_a_job_survives_its_worker_being_killed_and_finishes_exactly_once(
-    member, project, draft_route, workers
+    member, project, slow_route, workers
 ):
-    draft_route.max_steps = 60
-    draft_route.save()
+    draft_route = slow_route
     doomed = workers([draft_route], "gpu-doomed")
     job = _submit(member, project, steps=60, width=1024, height=1024, seed=7)
 
@@ -122,6 +121,44 @@ def test_a_missing_model_directory_fails_the_job_with_a_clear_reason(
     assert f"Model directory {missing}" in job.failure_reason
     assert "does not exist" in job.failure_reason
     assert "Cannot serve weights vanished" in worker.log
+
+
+@pytest.fixture
+def slow_route(draft_route):
+    """About 4 s of denoising with the tiny model on this CPU."""
+    draft_route.steps = draft_route.max_steps = 60
+    draft_route.save()
+    return draft_route
+
+
+def test_a_job_over_the_soft_time_limit_is_stopped_with_a_reason(
+    member, project, slow_route, workers
+):
+    workers([slow_route], "gpu-soft", env={"GENERATION_SOFT_TIME_LIMIT": "1"})
+
+    job = wait_for_job(_submit(member, project, width=1024, height=1024).pk)
+
+    assert job.status == JobStatus.FAILED
+    assert job.failure_reason == "Generation took longer than 1 seconds and was stopped."
+    assert not Asset.objects.exists()
+
+
+def test_a_job_over_the_hard_time_limit_ends_the_worker_and_is_failed_not_retried(
+    member, project, slow_route, workers
+):
+    worker = workers(
+        [slow_route],
+        "gpu-hard",
+        env={"GENERATION_SOFT_TIME_LIMIT": "600", "GENERATION_HARD_TIME_LIMIT": "1"},
+    )
+
+    job = wait_for_job(_submit(member, project, width=1024, height=1024).pk)
+    worker.proc.wait(timeout=30)
+
+    assert job.status == JobStatus.FAILED
+    assert "hard limit of 1 seconds" in job.failure_reason
+    assert worker.proc.returncode == 70
+    assert not Asset.objects.exists()
 
 
 def _copy_model(route, target):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 
@@ -24,20 +25,40 @@ class JobLost(Exception):
     """Another attempt took the job over (or it was swept); stop without writing."""
 
 
-class Heartbeat(threading.Thread):
-    """Keeps `heartbeat_at` fresh while the pipeline runs, even inside one long step."""
+class Watchdog(threading.Thread):
+    """Keeps `heartbeat_at` fresh while the pipeline runs, and enforces the hard time limit.
+
+    Celery's time limits are not applied by the solo pool GPU workers must use,
+    so the limits live here: the soft one is checked between denoising steps,
+    the hard one ends the process (after failing the job with a reason) when
+    a step itself hangs. The process supervisor starts a fresh worker.
+    """
 
     def __init__(self, job_id: str, attempt: int) -> None:
-        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        super().__init__(name=f"watchdog-{job_id}", daemon=True)
         self.job_id, self.attempt = job_id, attempt
+        self.hard_deadline = time.monotonic() + settings.GENERATION_HARD_TIME_LIMIT
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         try:
             while not self._stop_event.wait(settings.GENERATION_HEARTBEAT_SECONDS):
+                if time.monotonic() > self.hard_deadline:
+                    self._hard_stop()
                 services.generation_heartbeat(job_id=self.job_id, attempt=self.attempt)
         finally:
             connection.close()
+
+    def _hard_stop(self) -> None:
+        limit = settings.GENERATION_HARD_TIME_LIMIT
+        logger.critical("Job %s passed the hard time limit (%ss); exiting", self.job_id, limit)
+        services.generation_fail(
+            job_id=self.job_id,
+            attempt=self.attempt,
+            reason=f"Generation did not finish within the hard limit of {limit} seconds; "
+            "the GPU worker was restarted.",
+        )
+        os._exit(70)  # EX_SOFTWARE: a stuck CUDA call cannot be interrupted any other way
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -73,11 +94,14 @@ def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> bytes
 
     job_id = str(job.pk)
     last_report = 0.0
+    soft_deadline = time.monotonic() + settings.GENERATION_SOFT_TIME_LIMIT
 
     def on_step_end(pipe, step: int, timestep, callback_kwargs):  # type: ignore[no-untyped-def]
         nonlocal last_report
         done = step + 1
         now = time.monotonic()
+        if now > soft_deadline:
+            raise SoftTimeLimitExceeded()
         last = done >= job.steps
         if last or now - last_report >= settings.GENERATION_PROGRESS_MIN_INTERVAL:
             last_report = now
@@ -117,8 +141,8 @@ def run_job(*, job_id: str, attempt: int) -> None:
         job_id=job_id, attempt=attempt, runtime=_runtime_fields(loaded)
     ):
         return
-    heartbeat = Heartbeat(job_id, attempt)
-    heartbeat.start()
+    watchdog = Watchdog(job_id, attempt)
+    watchdog.start()
     try:
         png = _generate(loaded, job, attempt)
         first_image_at = timezone.now()
@@ -142,4 +166,4 @@ def run_job(*, job_id: str, attempt: int) -> None:
             job_id=job_id, attempt=attempt, reason=f"Generation failed: {type(exc).__name__}: {exc}"
         )
     finally:
-        heartbeat.stop()
+        watchdog.stop()
