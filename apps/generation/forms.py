@@ -48,8 +48,11 @@ class GenerateForm(forms.Form):
             self.fields["negative_prompt"].initial = version.negative_prompt
             for name in version.variables:
                 self.fields[VARIABLE_PREFIX + name] = forms.CharField(
-                    label=name.replace("_", " ").capitalize(), required=False, max_length=500
+                    label=name.replace("_", " ").capitalize(), max_length=500
                 )
+            # The template's own fields first: they are what the user came to fill.
+            variable_fields = [VARIABLE_PREFIX + n for n in version.variables]
+            self.order_fields([*variable_fields, "route", "size", "negative_prompt"])
 
     def clean_size(self) -> tuple[int, int]:
         match = _SIZE.match(self.cleaned_data["size"])

@@ -146,7 +146,7 @@ def test_missing_template_variable_is_shown_on_the_form(
         },
     )
     assert response.status_code == 400
-    assert "Missing value for: surface" in response.content.decode()
+    assert response.context["form"].errors == {"var_surface": ["This field is required."]}
     assert not GenerationJob.objects.exists()
 
 
