@@ -7,6 +7,11 @@ os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"
 
 from .base import *  # noqa: E402, F403
 
+# Two checkouts on one machine can run their suites side by side with different names.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": env.str("TEST_DATABASE_NAME", default="test_imprimatur")  # noqa: F405
+}
+INSTALLED_APPS = ["tests.support", *INSTALLED_APPS]  # noqa: F405 - flush past the audit triggers
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
