@@ -92,3 +92,22 @@ def final_route(raw_weights, queue_suffix) -> ModelRoute:
     return route_configure(
         name="final", weights=raw_weights, sizes=TEST_SIZES, queue=f"gpu-final-{queue_suffix}"
     )
+
+
+@pytest.fixture
+def reviewer(project):
+    user = UserFactory(username="reviewer")
+    membership_set(actor=project.created_by, project=project, user=user, role=Role.REVIEWER)
+    return user
+
+
+@pytest.fixture
+def compliance_officer(db):
+    """Staff in the Compliance officers group, member of no project."""
+    from django.contrib.auth.models import Group
+
+    from apps.accounts.groups import COMPLIANCE_OFFICERS
+
+    user = UserFactory(username="compliance", is_staff=True)
+    user.groups.add(Group.objects.get(name=COMPLIANCE_OFFICERS))
+    return user

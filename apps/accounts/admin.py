@@ -1,6 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from apps.audit.admin_mixins import AuditedModelAdmin
 
 from .models import User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+    pass

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from apps.audit.admin_mixins import AuditedModelAdmin
+
 from .models import Asset
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(AuditedModelAdmin):
     list_display = ["id", "project", "format", "width", "height", "size_bytes", "created_at"]
     list_filter = ["project", "format"]
     readonly_fields = [f.name for f in Asset._meta.fields]

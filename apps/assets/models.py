@@ -12,6 +12,15 @@ def asset_upload_to(instance: Asset, filename: str) -> str:
     return f"assets/{instance.project.slug}/{instance.pk}.{instance.format.lower()}"
 
 
+class AssetState(models.TextChoices):
+    """Review states; the full workflow (in review, withdrawn) builds on these."""
+
+    GENERATED = "generated", "Generated"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
 class Asset(models.Model):
     """A stored output; its bytes are fixed at creation and named by their SHA-256."""
 
@@ -24,6 +33,9 @@ class Asset(models.Model):
     format = models.CharField(max_length=10)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=20, choices=AssetState.choices, default=AssetState.GENERATED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from apps.audit.admin_mixins import AuditedModelAdmin
+
 from .models import GenerationJob, ModelRoute, ModelWeights
 
 
 @admin.register(ModelWeights)
-class ModelWeightsAdmin(admin.ModelAdmin):
+class ModelWeightsAdmin(AuditedModelAdmin):
     list_display = ["name", "family", "path", "revision", "short_hash", "created_at"]
     readonly_fields = ["content_hash", "component_hashes", "created_at"]
     search_fields = ["name", "path"]
@@ -15,13 +17,13 @@ class ModelWeightsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelRoute)
-class ModelRouteAdmin(admin.ModelAdmin):
+class ModelRouteAdmin(AuditedModelAdmin):
     list_display = ["name", "label", "weights", "queue", "steps", "guidance", "enabled"]
     list_filter = ["enabled"]
 
 
 @admin.register(GenerationJob)
-class GenerationJobAdmin(admin.ModelAdmin):
+class GenerationJobAdmin(AuditedModelAdmin):
     """Read-only: jobs change only through the generation services."""
 
     list_display = ["id", "project", "route", "status", "created_by", "created_at", "finished_at"]

@@ -8,6 +8,7 @@ the worker that took over.
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -23,9 +24,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.assets.models import Asset
 from apps.assets.services import asset_create_from_png
+from apps.audit.services import audit_record
 from apps.core.exceptions import PermissionDenied
-from apps.projects.models import Project, Role
-from apps.projects.selectors import membership_get
+from apps.projects.models import Perm, Project
 from apps.prompts.models import PromptTemplateVersion
 from apps.prompts.rendering import render
 
@@ -114,17 +115,36 @@ def _validate_route_params(
     return steps, guidance, seed
 
 
-@transaction.atomic
+SYSTEM_ACTOR = "system"
+
+
+def _prompt_digest(text: str) -> str:
+    """Audit events are append-only, so they keep a hash of prompt text, never the
+    text itself, which data-handling policy may require redacting later."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def generation_request(*, actor: User, project: Project, params: GenerationParams) -> GenerationJob:
     """Validate a request completely, then create the job and publish it after commit.
 
     Raises ValidationError with field errors (nothing written, nothing queued)
-    or PermissionDenied when the actor's role does not allow generating.
+    or PermissionDenied when the actor's role does not allow generating; the
+    refusal is audited.
     """
-    membership = membership_get(user=actor, project=project)
-    if membership is None or not membership.has_role(Role.CREATOR):
+    if not actor.has_perm(Perm.GENERATE, project):
+        audit_record(
+            actor=actor,
+            action="generation.refuse",
+            project=project,
+            target=project,
+            payload={"reason": "role does not allow generating", "route": params.route},
+        )
         raise PermissionDenied("Only creators, reviewers and managers can generate in a project.")
+    return _generation_create(actor=actor, project=project, params=params)
 
+
+@transaction.atomic
+def _generation_create(*, actor: User, project: Project, params: GenerationParams) -> GenerationJob:
     errors: dict[str, list[str]] = {}
     route = ModelRoute.objects.select_related("weights").filter(name=params.route).first()
     if route is None or not route.enabled:
@@ -152,6 +172,21 @@ def generation_request(*, actor: User, project: Project, params: GenerationParam
         guidance=guidance,
         width=params.width,
         height=params.height,
+    )
+    audit_record(
+        actor=actor,
+        action="generation.request",
+        target=job,
+        project=project,
+        payload={
+            "route": route.name,
+            "template_version": version.pk if version else None,
+            "prompt_sha256": _prompt_digest(prompt),
+            "seed": seed,
+            "steps": steps,
+            "guidance": guidance,
+            "size": [params.width, params.height],
+        },
     )
     job_id, queue = job.pk, route.queue
     transaction.on_commit(lambda: job_publish(job_id=job_id, queue=queue))
@@ -197,7 +232,12 @@ def generation_claim(*, job_id: JobId, worker: str) -> ClaimResult:
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.GENERATION_STALE_AFTER_SECONDS)
     with transaction.atomic():
-        job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+        job = (
+            GenerationJob.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None or job.is_final:
             return ClaimResult(Claim.GONE)
         if job.status == JobStatus.RUNNING and job.heartbeat_at and job.heartbeat_at > stale_before:
@@ -213,6 +253,14 @@ def generation_claim(*, job_id: JobId, worker: str) -> ClaimResult:
             )
             return ClaimResult(Claim.GONE)
         attempt = job.attempts + 1
+        audit_record(
+            actor=None,
+            actor_username=SYSTEM_ACTOR,
+            action="generation.start",
+            target=job,
+            project=job.project,
+            payload={"worker": worker, "attempt": attempt, "took_over": job.attempts > 0},
+        )
         GenerationJob.objects.filter(pk=job_id).update(
             status=JobStatus.RUNNING,
             stage=JobStage.ENCODING,
@@ -265,6 +313,14 @@ def generation_complete(
     if job is None:
         return None
     asset = asset_create_from_png(job=job, png=png)
+    audit_record(
+        actor=None,
+        actor_username=SYSTEM_ACTOR,
+        action="generation.complete",
+        target=job,
+        project=job.project,
+        payload={"attempt": attempt, "asset": str(asset.pk), "sha256": asset.sha256},
+    )
     now = timezone.now()
     GenerationJob.objects.filter(pk=job.pk).update(
         status=JobStatus.SUCCEEDED,
@@ -282,11 +338,33 @@ def generation_fail(*, job_id: JobId, attempt: int | None, reason: str) -> bool:
 
     `attempt=None` fails it from any non-final state (publishing, sweeping).
     """
-    qs = GenerationJob.objects.filter(pk=job_id).exclude(status__in=FINAL_STATES)
-    if attempt is not None:
-        qs = qs.filter(status=JobStatus.RUNNING, attempts=attempt)
-    now = timezone.now()
-    return bool(qs.update(status=JobStatus.FAILED, failure_reason=reason[:2000], finished_at=now))
+    with transaction.atomic():
+        qs = GenerationJob.objects.filter(pk=job_id).exclude(status__in=FINAL_STATES)
+        if attempt is not None:
+            qs = qs.filter(status=JobStatus.RUNNING, attempts=attempt)
+        job = qs.select_for_update(of=("self",)).select_related("project").first()
+        if job is None:
+            return False
+        reason = reason[:2000]
+        GenerationJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, failure_reason=reason, finished_at=timezone.now()
+        )
+        audit_record(
+            actor=None,
+            actor_username=SYSTEM_ACTOR,
+            action="generation.fail",
+            target=job,
+            project=job.project,
+            payload={"attempt": job.attempts, "reason": reason},
+        )
+    return True
+
+
+_SILENT_REASON = (
+    "The GPU worker stopped responding and no other worker took the job over. "
+    "Generate again; if it keeps happening, ask an administrator to check the workers."
+)
+_UNTAKEN_REASON = "No GPU worker picked the job up in time: the workers for this route may be down."
 
 
 def generation_sweep_stuck(*, now: datetime | None = None) -> int:
@@ -294,25 +372,15 @@ def generation_sweep_stuck(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     silent_before = now - timedelta(seconds=settings.GENERATION_ABANDON_AFTER_SECONDS)
     queued_before = now - timedelta(seconds=settings.GENERATION_QUEUE_TIMEOUT_SECONDS)
-    failed = GenerationJob.objects.filter(
+    silent = GenerationJob.objects.filter(
         status=JobStatus.RUNNING, heartbeat_at__lt=silent_before
-    ).update(
-        status=JobStatus.FAILED,
-        finished_at=now,
-        failure_reason=(
-            "The GPU worker stopped responding and no other worker took the job over. "
-            "Generate again; if it keeps happening, ask an administrator to check the workers."
-        ),
-    )
-    failed += GenerationJob.objects.filter(
+    ).values_list("pk", flat=True)
+    never_taken = GenerationJob.objects.filter(
         status=JobStatus.QUEUED, created_at__lt=queued_before
-    ).update(
-        status=JobStatus.FAILED,
-        finished_at=now,
-        failure_reason=(
-            "No GPU worker picked the job up in time: the workers for this route may be down."
-        ),
-    )
+    ).values_list("pk", flat=True)
+    stuck = [(pk, _SILENT_REASON) for pk in silent] + [(pk, _UNTAKEN_REASON) for pk in never_taken]
+    # One at a time, each with its audit event; a job that moved meanwhile is skipped.
+    failed = sum(generation_fail(job_id=pk, attempt=None, reason=why) for pk, why in stuck)
     if failed:
         logger.warning("Swept %d stuck generation job(s)", failed)
     return failed

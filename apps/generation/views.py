@@ -3,23 +3,26 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from apps.approvals.forms import DecisionForm
+from apps.assets.models import AssetState
 from apps.core.exceptions import ApplicationError
-from apps.projects.access import project_for_request
-from apps.projects.models import Role
+from apps.projects.access import has_perm, project_for_request
+from apps.projects.models import Perm
 from apps.prompts.models import PromptTemplateVersion
 
 from .forms import GenerateForm
 from .models import GenerationJob, JobStatus
+from .selectors import job_get_in_project
 from .services import generation_request
 
 
 @login_required
 def generate(request: HttpRequest, slug: str) -> HttpResponse:
-    project, _ = project_for_request(request, slug, minimum_role=Role.CREATOR)
+    project = project_for_request(request, slug, perm=Perm.GENERATE)
     version = None
     version_id = request.POST.get("template_version") or request.GET.get("template")
     if version_id:
@@ -52,18 +55,32 @@ def generate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _job_for_request(request: HttpRequest, slug: str, pk: str) -> GenerationJob:
-    project, _ = project_for_request(request, slug)
-    return get_object_or_404(
-        GenerationJob.objects.select_related("route", "project", "created_by"),
-        project=project,
-        pk=pk,
-    )
+    """Jobs are drafts: a viewer learns nothing about them, not even that they exist."""
+    project = project_for_request(request, slug, perm=Perm.VIEW_DRAFTS, hidden=True)
+    return job_get_in_project(project=project, job_id=pk)
 
 
 @login_required
 def job_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     job = _job_for_request(request, slug, pk)
-    return render(request, "generation/job_detail.html", {"project": job.project, "job": job})
+    asset = getattr(job, "asset", None) if job.status == JobStatus.SUCCEEDED else None
+    can_review = (
+        asset is not None
+        and asset.state == AssetState.GENERATED
+        and has_perm(request, Perm.REVIEW, job.project)
+        and job.created_by_id != request.user.pk
+    )
+    return render(
+        request,
+        "generation/job_detail.html",
+        {
+            "project": job.project,
+            "job": job,
+            "asset": asset,
+            "decisions": asset.decisions.all() if asset else [],
+            "decision_form": DecisionForm() if can_review else None,
+        },
+    )
 
 
 @login_required

@@ -16,6 +16,25 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 0, Role.CREATOR: 1, Role.REVIEWER: 2, Role.MANAGER: 3}
 
 
+class Perm:
+    """Object permissions on Project (django-guardian), granted through the membership role."""
+
+    VIEW = "projects.view_project"  # see the project and its approved assets
+    VIEW_DRAFTS = "projects.view_drafts"  # see jobs and unapproved outputs
+    GENERATE = "projects.generate"  # templates, generate, regenerate
+    REVIEW = "projects.review"  # approve, reject, request changes
+    MANAGE = "projects.manage_project"  # members and roles, settings, keys, webhooks
+
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.VIEWER: (Perm.VIEW,),
+    Role.CREATOR: (Perm.VIEW, Perm.VIEW_DRAFTS, Perm.GENERATE),
+    Role.REVIEWER: (Perm.VIEW, Perm.VIEW_DRAFTS, Perm.GENERATE, Perm.REVIEW),
+    Role.MANAGER: (Perm.VIEW, Perm.VIEW_DRAFTS, Perm.GENERATE, Perm.REVIEW, Perm.MANAGE),
+}
+ALL_PROJECT_PERMS = ROLE_PERMISSIONS[Role.MANAGER]
+
+
 class Project(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -27,12 +46,19 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("view_drafts", "Can see jobs and unapproved outputs"),
+            ("generate", "Can write templates and generate"),
+            ("review", "Can approve, reject and request changes"),
+            ("manage_project", "Can manage members, roles and settings"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Membership(models.Model):
+    Role = Role
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -1,33 +1,36 @@
-"""Reads of projects filtered by what the user may see.
-
-Object permissions proper (django-guardian) arrive with the access-control
-issue; until then membership is the boundary, and every lookup answers 404
-for projects the user is not a member of.
-"""
+"""Reads of projects filtered by what the user may see (django-guardian object permissions)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.models import User
 
-from .models import Membership, Project
+from .models import Membership, Perm, Project
 
 
 def project_list_for_user(*, user: User) -> QuerySet[Project]:
-    return Project.objects.filter(memberships__user=user).distinct()
+    """Projects where the user holds the view permission through a membership.
+
+    Global (model-level) permissions are ignored on purpose: a compliance
+    officer reads every project in the admin, not in the portal.
+    """
+    return get_objects_for_user(user, Perm.VIEW, klass=Project, accept_global_perms=False)
 
 
 def membership_get(*, user: User, project: Project) -> Membership | None:
     return Membership.objects.filter(user=user, project=project).first()
 
 
-def project_get_for_user(*, user: User, slug: str) -> tuple[Project, Membership]:
-    """Return the project and the user's membership, or 404 as if it did not exist."""
-    membership = (
-        Membership.objects.select_related("project").filter(user=user, project__slug=slug).first()
-    )
-    if membership is None:
+def project_get_for_user(*, user: User, slug: str) -> Project:
+    """The project, or 404 as if it did not exist when the user may not see it."""
+    project = project_list_for_user(user=user).filter(slug=slug).first()
+    if project is None:
         raise Http404("No such project.")
-    return membership.project, membership
+    return project
+
+
+def member_list(*, project: Project) -> QuerySet[Membership]:
+    return project.memberships.select_related("user").order_by("user__username")

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from apps.audit.admin_mixins import AuditedModelAdmin
+
 from .models import PromptTemplate, PromptTemplateVersion
 
 
@@ -14,7 +16,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(PromptTemplate)
-class PromptTemplateAdmin(admin.ModelAdmin):
+class PromptTemplateAdmin(AuditedModelAdmin):
     list_display = ["name", "project", "created_at"]
     list_filter = ["project"]
     search_fields = ["name"]
@@ -22,7 +24,7 @@ class PromptTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptTemplateVersion)
-class PromptTemplateVersionAdmin(admin.ModelAdmin):
+class PromptTemplateVersionAdmin(AuditedModelAdmin):
     """Read-only: versions are immutable, a change is a new version made in the portal."""
 
     list_display = ["template", "number", "created_by", "created_at"]

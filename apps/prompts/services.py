@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.projects.models import Project
+from apps.audit.services import audit_record
+from apps.core.exceptions import PermissionDenied
+from apps.projects.models import Perm, Project
 
 from .models import PromptTemplate, PromptTemplateVersion
 from .rendering import template_variables
@@ -27,10 +29,16 @@ def _validated_body(body: str) -> tuple[str, list[str]]:
     return body, names
 
 
+def _require_generate(actor: User, project: Project) -> None:
+    if not actor.has_perm(Perm.GENERATE, project):
+        raise PermissionDenied("Only creators, reviewers and managers can edit templates.")
+
+
 @transaction.atomic
 def template_create(
     *, actor: User, project: Project, name: str, body: str, negative_prompt: str = ""
 ) -> PromptTemplate:
+    _require_generate(actor, project)
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the template a name."})
@@ -38,7 +46,7 @@ def template_create(
         raise ValidationError({"name": "This project already has a template with that name."})
     body, names = _validated_body(body)
     template = PromptTemplate.objects.create(project=project, name=name, created_by=actor)
-    PromptTemplateVersion.objects.create(
+    version = PromptTemplateVersion.objects.create(
         template=template,
         number=1,
         body=body,
@@ -46,7 +54,21 @@ def template_create(
         variables=names,
         created_by=actor,
     )
+    _audit_version(actor, version, "template.create")
     return template
+
+
+def _audit_version(actor: User, version: PromptTemplateVersion, action: str) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=version.template,
+        project=version.template.project,
+        payload={
+            "version": version.number,
+            "after": {"body": version.body, "negative_prompt": version.negative_prompt},
+        },
+    )
 
 
 @transaction.atomic
@@ -54,11 +76,12 @@ def template_version_create(
     *, actor: User, template: PromptTemplate, body: str, negative_prompt: str = ""
 ) -> PromptTemplateVersion:
     """Add a revision; earlier versions stay as they were so old jobs stay explainable."""
+    _require_generate(actor, template.project)
     body, names = _validated_body(body)
     # Lock the template row so two editors cannot both take the same number.
     PromptTemplate.objects.select_for_update().get(pk=template.pk)
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return PromptTemplateVersion.objects.create(
+    version = PromptTemplateVersion.objects.create(
         template=template,
         number=last + 1,
         body=body,
@@ -66,3 +89,5 @@ def template_version_create(
         variables=names,
         created_by=actor,
     )
+    _audit_version(actor, version, "template.version")
+    return version

@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.core.forms import apply_service_errors
-from apps.projects.access import project_for_request
-from apps.projects.models import Role
+from apps.projects.access import has_perm, project_for_request
+from apps.projects.models import Perm
 
 from .forms import TemplateForm, TemplateVersionForm
 from .models import PromptTemplate
@@ -14,7 +14,7 @@ from .services import template_create, template_version_create
 
 @login_required
 def template_new(request: HttpRequest, slug: str) -> HttpResponse:
-    project, _ = project_for_request(request, slug, minimum_role=Role.CREATOR)
+    project = project_for_request(request, slug, perm=Perm.GENERATE)
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -28,12 +28,12 @@ def template_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def template_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    project, membership = project_for_request(request, slug)
+    project = project_for_request(request, slug)
     template = get_object_or_404(PromptTemplate, project=project, pk=pk)
-    can_edit = membership.has_role(Role.CREATOR)
+    can_edit = has_perm(request, Perm.GENERATE, project)
     form = TemplateVersionForm(request.POST or None)
     if request.method == "POST":
-        project_for_request(request, slug, minimum_role=Role.CREATOR)
+        project_for_request(request, slug, perm=Perm.GENERATE)
         if form.is_valid():
             try:
                 template_version_create(actor=request.user, template=template, **form.cleaned_data)  # type: ignore[arg-type]

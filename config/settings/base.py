@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "apps.prompts",
     "apps.generation",
     "apps.assets",
+    "apps.approvals",
+    "apps.audit",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -56,8 +59,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,6 +97,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username+IP before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -101,6 +108,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# How many reverse proxies (load balancer, ingress) stand in front of the app;
+# audit events take the client address from X-Forwarded-For accordingly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# django-guardian: no anonymous user row; logged-out visitors see nothing.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+# Login throttling (django-axes): lock a username from one address after
+# repeated failures, for a cool-off period; a success resets the count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -192,5 +216,29 @@ LOGGING = {
     "loggers": {
         "diffusers": {"level": "WARNING"},
         "transformers": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
+}
+
+# --- Audit ---
+# Signed checkpoints of the audit chain's head go here. Put it where the
+# database (and whoever controls it) cannot write: another volume, ideally
+# shipped off the host or onto write-once storage.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
+# INSECURE development key (base64 of the 32 ASCII bytes "INSECURE-DEV-AUDIT-KEY-000000000"),
+# published in this file: checkpoints signed with it prove nothing. Writing a
+# checkpoint with it is refused unless DEBUG is on or AUDIT_ALLOW_DEV_KEY is set.
+# Make a real one with `python manage.py audit_keygen`.
+AUDIT_DEV_SIGNING_KEY = "SU5TRUNVUkUtREVWLUFVRElULUtFWS0wMDAwMDAwMDA="
+# Base64 of a raw 32-byte Ed25519 private key (or AUDIT_SIGNING_KEY_FILE). Empty on
+# a host that only verifies: it then trusts AUDIT_TRUSTED_PUBLIC_KEYS alone.
+AUDIT_SIGNING_KEY = env_secret("AUDIT_SIGNING_KEY", AUDIT_DEV_SIGNING_KEY) or ""
+AUDIT_ALLOW_DEV_KEY = env.bool("AUDIT_ALLOW_DEV_KEY", default=False)
+# Public keys (base64, raw 32 bytes) of earlier signing keys whose checkpoints
+# audit_verify should still accept after a key rotation.
+AUDIT_TRUSTED_PUBLIC_KEYS = env.list("AUDIT_TRUSTED_PUBLIC_KEYS", default=[])
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "apps.audit.tasks.write_checkpoint",
+    "schedule": 600.0,
+    "options": {"queue": "cpu"},
 }

@@ -26,8 +26,8 @@ def asset(member, project, draft_route):
     )
 
 
-def test_members_see_the_image_in_the_gallery_and_on_the_job_page(client, viewer, asset):
-    client.force_login(viewer)
+def test_creators_see_the_image_in_the_gallery_and_on_the_job_page(client, member, asset):
+    client.force_login(member)
     slug = asset.project.slug
     file_url = reverse("projects:asset-file", args=[slug, asset.pk])
     assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()
@@ -58,3 +58,31 @@ def test_file_is_not_reachable_through_another_projects_url(client, outsider, as
     client.force_login(outsider)
     response = client.get(reverse("projects:asset-file", args=["other", asset.pk]))
     assert response.status_code == 404
+
+
+def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset):
+    from apps.approvals.services import asset_decide
+
+    client.force_login(viewer)
+    slug = asset.project.slug
+    file_url = reverse("projects:asset-file", args=[slug, asset.pk])
+    assert file_url not in client.get(reverse("projects:gallery", args=[slug])).content.decode()
+    assert client.get(file_url).status_code == 404
+
+    asset_decide(actor=reviewer, asset=asset, verdict="approve")
+
+    assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()
+    assert client.get(file_url).status_code == 200
+
+
+def test_a_download_is_an_attachment_and_is_audited(client, member, asset):
+    from apps.audit.models import AuditEvent
+
+    client.force_login(member)
+    url = reverse("projects:asset-file", args=[asset.project.slug, asset.pk])
+    client.get(url)
+    assert not AuditEvent.objects.filter(action="asset.download").exists()
+    response = client.get(url, {"download": "1"})
+    assert response["Content-Disposition"].startswith("attachment;")
+    event = AuditEvent.objects.get(action="asset.download")
+    assert (event.actor, event.target_id) == (member, str(asset.pk))

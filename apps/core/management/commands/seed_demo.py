@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.accounts.groups import COMPLIANCE_OFFICERS
 from apps.accounts.models import User
 from apps.generation.models import ModelWeights
 from apps.generation.services import route_configure
@@ -60,6 +62,13 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save()
+        cora, created = User.objects.get_or_create(
+            username="cora", defaults={"first_name": "Cora", "is_staff": True}
+        )
+        if created:
+            cora.set_password(DEMO_PASSWORD)
+            cora.save()
+        cora.groups.add(Group.objects.get(name=COMPLIANCE_OFFICERS))
         people = {}
         for username, first, last, _role in USERS:
             user, created = User.objects.get_or_create(
@@ -90,4 +99,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _f, _l, role in USERS:
             self.stdout.write(f"  {username:6} {role.label}")
+        self.stdout.write("  cora   Compliance officer (Django admin, read-only)")
         self.stdout.write("  admin  Django admin (superuser)")
