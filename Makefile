@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test lint typecheck check install services chromium clean
+.PHONY: demo test bench lint typecheck check install services chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: install
 ## test: install what the tests need (venv, Chromium) and run the whole suite
 test: install chromium services
 	$(PY) -m pytest
+
+## bench: performance goals, measured (results go to docs/benchmarks.md by hand)
+bench: install services
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_audit.py
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:
