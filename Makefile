@@ -28,6 +28,8 @@ test: install chromium services
 ## bench: performance goals, measured (results go to docs/benchmarks.md by hand)
 bench: install services
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_audit.py
+	$(PY) scripts/bench_prompt_filter.py
+	$(PY) scripts/bench_image_filter.py
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:

@@ -14,7 +14,7 @@ from apps.generation.weights import weights_register
 from apps.projects.models import Role
 from apps.projects.services import membership_set
 
-from .factories import ProjectFactory, TemplateFactory, UserFactory
+from .factories import ProjectFactory, TemplateFactory, UserFactory, license_weights
 
 TEST_SIZES = [[256, 256], [512, 512], [1024, 1024]]
 
@@ -64,14 +64,65 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return directory
 
 
-@pytest.fixture
-def turbo_weights(db, tiny_model_dir) -> ModelWeights:
-    return weights_register(name=TURBO_DIR, path=tiny_model_dir / TURBO_DIR, revision="tiny")
+@pytest.fixture(autouse=True)
+def policy_defaults(request):
+    """The shipped policy defaults, in every test that uses the database.
+
+    The data migration installs them, but tests that flush the database
+    (transactional ones) would leave later tests without them.
+    """
+    names = set(request.fixturenames)
+    if not {"db", "transactional_db"} & names:
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
+    from django.apps import apps
+
+    from apps.policies.gate import prompt_filters
+    from apps.policies.seeding import install_defaults
+
+    install_defaults(apps.get_model)
+    prompt_filters.clear()
 
 
 @pytest.fixture
-def raw_weights(db, tiny_model_dir) -> ModelWeights:
-    return weights_register(name=RAW_DIR, path=tiny_model_dir / RAW_DIR, revision="tiny")
+def organisation(db):
+    """A company under the community license's thresholds."""
+    from apps.policies.gate import organisation as current
+    from apps.policies.services import policy_save
+
+    profile = current()
+    profile.name, profile.annual_revenue_usd, profile.employees = "Acme", 500_000, 40
+    policy_save(actor=None, instance=profile)
+    return profile
+
+
+@pytest.fixture
+def krea_license(db, organisation):
+    from apps.policies.models import CommercialUse, ModelLicense
+    from apps.policies.services import policy_save
+
+    lic = ModelLicense(
+        name="Krea 2 Community License",
+        license_version="1.0",
+        commercial_use=CommercialUse.CONDITIONAL,
+        max_annual_revenue_usd=1_000_000,
+        max_employees=None,
+        text="(license text)",
+    )
+    policy_save(actor=None, instance=lic)
+    return lic
+
+
+@pytest.fixture
+def turbo_weights(db, tiny_model_dir, krea_license) -> ModelWeights:
+    weights = weights_register(name=TURBO_DIR, path=tiny_model_dir / TURBO_DIR, revision="tiny")
+    return license_weights(weights, krea_license)
+
+
+@pytest.fixture
+def raw_weights(db, tiny_model_dir, krea_license) -> ModelWeights:
+    weights = weights_register(name=RAW_DIR, path=tiny_model_dir / RAW_DIR, revision="tiny")
+    return license_weights(weights, krea_license)
 
 
 @pytest.fixture

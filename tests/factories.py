@@ -52,3 +52,11 @@ class TemplateFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, project, actor, **kwargs):  # type: ignore[no-untyped-def]
         return template_create(actor=actor, project=project, **kwargs)
+
+
+def license_weights(weights, lic):  # type: ignore[no-untyped-def]
+    """Put weights under a license, as compliance does in the admin (a new license version)."""
+    from apps.policies.services import policy_save
+
+    policy_save(actor=None, instance=lic, m2m={"weights": [*lic.weights.all(), weights]})
+    return weights

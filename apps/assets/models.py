@@ -37,6 +37,9 @@ class Asset(models.Model):
         max_length=20, choices=AssetState.choices, default=AssetState.GENERATED
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when data-handling policy removed the file (rejected images); the
+    # row stays so decisions and the audit trail still resolve.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

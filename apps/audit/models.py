@@ -48,6 +48,10 @@ class Action(models.TextChoices):
     ADMIN_DELETE = "admin.delete", "Deleted in admin"
     PROJECT_CREATE = "project.create", "Project created"
     PROJECT_EDIT = "project.edit", "Project edited"
+    QUARANTINE_HOLD = "quarantine.hold", "Output quarantined"
+    QUARANTINE_RELEASE = "quarantine.release", "Quarantined output released"
+    QUARANTINE_PURGE = "quarantine.purge", "Quarantined output purged"
+    RETENTION_RUN = "retention.run", "Retention applied"
 
 
 class AuditEvent(models.Model):

@@ -18,3 +18,15 @@ class ApplicationError(Exception):
 
 class PermissionDenied(ApplicationError):
     """The actor's role in the project does not allow the operation."""
+
+
+class PolicyRefused(ApplicationError):
+    """The policy gate refused; `rules` say which rules fired and what to change.
+
+    Neither the message nor the rules quote the refused text.
+    """
+
+    def __init__(self, message: str, *, rules: list[dict[str, str]], decision_id: str) -> None:
+        super().__init__(message, extra={"rules": rules, "decision": decision_id})
+        self.rules = rules
+        self.decision_id = decision_id

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
 from apps.audit.admin_mixins import AuditedModelAdmin
@@ -16,8 +19,24 @@ class ModelWeightsAdmin(AuditedModelAdmin):
         return obj.content_hash[:12]
 
 
+class ModelRouteForm(forms.ModelForm):
+    """Admin supplies the model and fields (ModelAdmin.get_form)."""
+
+    def clean(self) -> dict[str, Any]:
+        """A route whose license requires safeguards cannot be enabled while they are off."""
+        from apps.policies.services import route_safeguard_errors
+
+        data = super().clean() or {}
+        if data.get("enabled") and data.get("weights") is not None:
+            probe = ModelRoute(name=data.get("name", ""), weights=data["weights"])
+            for error in route_safeguard_errors(probe):
+                self.add_error("enabled", error)
+        return data
+
+
 @admin.register(ModelRoute)
 class ModelRouteAdmin(AuditedModelAdmin):
+    form = ModelRouteForm
     list_display = ["name", "label", "weights", "queue", "steps", "guidance", "enabled"]
     list_filter = ["enabled"]
 

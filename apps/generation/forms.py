@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from apps.core.exceptions import PolicyRefused
 from apps.prompts.models import PromptTemplateVersion
 
 from .models import ModelRoute
@@ -82,6 +83,18 @@ class GenerateForm(forms.Form):
             steps=data.get("steps"),
             guidance=data.get("guidance"),
         )
+
+    refused = False
+
+    def add_policy_refusal(self, refusal: PolicyRefused) -> None:
+        """Each rule beside the field it concerns; rules never quote the refused text."""
+        self.refused = True
+        self.add_error(None, "Policy refused this generation. Change what is marked and try again.")
+        for rule in refusal.rules:
+            field = rule.get("field")
+            if field == "prompt" and self.version is not None:
+                field = None  # the prompt came from the template and its variables
+            self.add_error(field if field in self.fields else None, rule["message"])
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for field, messages in errors.items():

@@ -75,9 +75,12 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    # Stopped by policy: the worker's gate refused it, or the image filter
+    # quarantined its output. Not a failure to retry: something must change.
+    REFUSED = "refused", "Refused by policy"
 
 
-FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.REFUSED)
 
 
 class JobStage(models.TextChoices):
@@ -106,6 +109,9 @@ class GenerationJob(models.Model):
     # What was asked for (explicit, never left to library defaults).
     prompt = models.TextField()
     negative_prompt = models.TextField(blank=True)
+    # Kept when retention redacts the text, so the audit trail's digest still matches.
+    prompt_sha256 = models.CharField(max_length=64, blank=True)
+    prompt_redacted_at = models.DateTimeField(null=True, blank=True)
     seed = models.BigIntegerField()
     steps = models.PositiveSmallIntegerField()
     guidance = models.FloatField()

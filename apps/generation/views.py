@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from apps.approvals.forms import DecisionForm
 from apps.assets.models import AssetState
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, PolicyRefused
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 from apps.prompts.models import PromptTemplateVersion
@@ -42,6 +42,8 @@ def generate(request: HttpRequest, slug: str) -> HttpResponse:
             job = generation_request(actor=request.user, project=project, params=form.params())  # type: ignore[arg-type]
         except ValidationError as exc:
             form.add_service_errors(exc.message_dict)
+        except PolicyRefused as exc:
+            form.add_policy_refusal(exc)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -50,7 +52,7 @@ def generate(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "generation/generate.html",
         {"project": project, "form": form, "version": version},
-        status=400 if form.errors else 200,
+        status=(422 if form.refused else 400) if form.errors else 200,
     )
 
 

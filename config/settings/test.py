@@ -18,5 +18,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # Test processes and the workers they start share these paths through the env.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "test-media"))  # noqa: F405
+QUARANTINE_ROOT = env.path("QUARANTINE_ROOT", default=str(VAR_DIR / "test-quarantine"))  # noqa: F405
 GENERATION_HEARTBEAT_SECONDS = 0.5
 GENERATION_STALE_AFTER_SECONDS = 3.0

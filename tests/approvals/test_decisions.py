@@ -9,10 +9,9 @@ from apps.core.exceptions import ApplicationError, PermissionDenied
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
-    generation_complete,
-    generation_request,
+        generation_request,
 )
-from tests.generation.images import tiny_png
+from tests.generation.images import complete, tiny_png
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def _asset_by(user, project):
         params=GenerationParams(route="draft", width=256, height=256, prompt="a shoe"),
     )
     claim = generation_claim(job_id=job.pk, worker="w")
-    return generation_complete(
+    return complete(
         job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
     )
 

@@ -10,13 +10,12 @@ from apps.generation.services import (
     Claim,
     GenerationParams,
     generation_claim,
-    generation_complete,
-    generation_fail,
+        generation_fail,
     generation_progress,
     generation_request,
     generation_sweep_stuck,
 )
-from tests.generation.images import tiny_png
+from tests.generation.images import complete, tiny_png
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_the_old_attempt_can_neither_report_nor_complete_after_a_takeover(job, s
     generation_claim(job_id=job.pk, worker="b")
     assert not generation_progress(job_id=job.pk, attempt=1, stage="denoising", step=3)
     assert (
-        generation_complete(job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now())
+        complete(job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now())
         is None
     )
     assert not hasattr(GenerationJob.objects.get(pk=job.pk), "asset")
@@ -72,7 +71,7 @@ def test_the_old_attempt_can_neither_report_nor_complete_after_a_takeover(job, s
 
 def test_finished_jobs_are_never_claimed_again(job):
     claim = generation_claim(job_id=job.pk, worker="a")
-    generation_complete(
+    complete(
         job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
     )
     assert generation_claim(job_id=job.pk, worker="b").outcome is Claim.GONE
@@ -81,7 +80,7 @@ def test_finished_jobs_are_never_claimed_again(job):
 def test_completion_stores_the_png_with_its_hash(job):
     claim = generation_claim(job_id=job.pk, worker="a")
     png = tiny_png()
-    asset = generation_complete(
+    asset = complete(
         job_id=job.pk, attempt=claim.attempt, png=png, first_image_at=timezone.now()
     )
     job.refresh_from_db()

@@ -12,6 +12,7 @@ from apps.assets.models import Asset
 from apps.generation.models import JobStatus
 from apps.generation.services import GenerationParams, generation_request
 from apps.generation.weights import weights_register
+from tests.factories import license_weights
 from tests.workers import delete_queues, start_worker, wait_for_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -103,13 +104,14 @@ def test_a_job_survives_its_worker_being_killed_and_finishes_exactly_once(
 
 
 def test_a_missing_model_directory_fails_the_job_with_a_clear_reason(
-    member, project, draft_route, tmp_path, workers
+    member, project, draft_route, tmp_path, workers, krea_license
 ):
     missing = tmp_path / "gone"
     (tmp_path / "gone").mkdir()
     weights = weights_register(
         name="vanished", path=draft_route.weights.path and _copy_model(draft_route, missing)
     )
+    license_weights(weights, krea_license)
     draft_route.weights = weights
     draft_route.save()
     _remove(missing)
@@ -125,9 +127,15 @@ def test_a_missing_model_directory_fails_the_job_with_a_clear_reason(
 
 @pytest.fixture
 def slow_route(draft_route):
-    """About 4 s of denoising with the tiny model on this CPU."""
+    """About 4 s of denoising with the tiny model on this CPU (usage policy raised to allow it)."""
+    from apps.policies import gate
+    from apps.policies.services import policy_save
+
     draft_route.steps = draft_route.max_steps = 60
     draft_route.save()
+    policy = gate.usage_policy_for(None)
+    policy.max_steps = 60
+    policy_save(actor=None, instance=policy)
     return draft_route
 
 

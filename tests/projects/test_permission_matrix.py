@@ -11,10 +11,9 @@ from apps.approvals.services import asset_decide
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
-    generation_complete,
-    generation_request,
+        generation_request,
 )
-from tests.generation.images import tiny_png
+from tests.generation.images import complete, tiny_png
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def _asset(project, creator):
         params=GenerationParams(route="draft", width=256, height=256, prompt="a shoe"),
     )
     claim = generation_claim(job_id=job.pk, worker="w")
-    return generation_complete(
+    return complete(
         job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
     )
 

@@ -1,4 +1,4 @@
-"""Writes for generation jobs: request, claim, progress, completion, failure, sweeping.
+"""The life of a job after it is queued: claim, progress, completion, refusal, failure, sweeping.
 
 Every state change is a compare-and-set on (status, attempts) so a worker
 that lost its job (killed, timed out, swept) can never overwrite the work of
@@ -8,206 +8,31 @@ the worker that took over.
 from __future__ import annotations
 
 import enum
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.assets.models import Asset
 from apps.assets.services import asset_create_from_png
 from apps.audit.services import audit_record
-from apps.core.exceptions import PermissionDenied
-from apps.projects.models import Perm, Project
-from apps.prompts.models import PromptTemplateVersion
-from apps.prompts.rendering import render
 
-from .models import FINAL_STATES, GenerationJob, JobStage, JobStatus, ModelRoute, ModelWeights
+from ..models import FINAL_STATES, GenerationJob, JobStage, JobStatus
+
+if TYPE_CHECKING:
+    from apps.policies.gate import Verdict
+    from apps.policies.models import QuarantinedOutput
 
 logger = logging.getLogger(__name__)
 
 JobId = UUID | str
-SEED_MAX = 2**53 - 1  # exact in JSON and JavaScript numbers
-SIZE_MULTIPLE = 16  # VAE factor 8 x patch size 2
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    """What a user may choose; anything left None takes the route's value."""
-
-    route: str
-    width: int
-    height: int
-    prompt: str = ""
-    negative_prompt: str | None = None
-    template_version: PromptTemplateVersion | None = None
-    variables: dict[str, str] | None = None
-    seed: int | None = None
-    steps: int | None = None
-    guidance: float | None = None
-
-
-def _resolve_prompt(params: GenerationParams, errors: dict[str, list[str]]) -> tuple[str, str]:
-    version = params.template_version
-    negative = params.negative_prompt
-    if version is not None:
-        try:
-            prompt = render(version.body, params.variables or {})
-        except ValidationError as exc:
-            errors.setdefault("variables", []).extend(exc.messages)
-            prompt = ""
-        if negative is None:
-            negative = version.negative_prompt
-    else:
-        if params.variables:
-            errors.setdefault("variables", []).append(
-                "Variables were given but no template was chosen."
-            )
-        prompt = params.prompt.strip()
-    limit = settings.GENERATION_PROMPT_MAX_CHARS
-    if version is None and not prompt:
-        errors.setdefault("prompt", []).append("Write a prompt or choose a template.")
-    if len(prompt) > limit:
-        errors.setdefault("prompt", []).append(
-            f"The prompt is {len(prompt)} characters; the limit is {limit}."
-        )
-    negative = (negative or "").strip()
-    if len(negative) > limit:
-        errors.setdefault("negative_prompt", []).append(
-            f"The negative prompt is {len(negative)} characters; the limit is {limit}."
-        )
-    return prompt, negative
-
-
-def _validate_route_params(
-    route: ModelRoute, params: GenerationParams, errors: dict[str, list[str]]
-) -> tuple[int, float, int]:
-    w, h = params.width, params.height
-    if w % SIZE_MULTIPLE or h % SIZE_MULTIPLE:
-        errors.setdefault("size", []).append(
-            f"{w}x{h} is not a multiple of {SIZE_MULTIPLE} on both sides."
-        )
-    elif (w, h) not in route.sizes:
-        allowed = ", ".join(f"{a}x{b}" for a, b in route.sizes)
-        errors.setdefault("size", []).append(f"{route.label} allows {allowed}; not {w}x{h}.")
-    steps = route.steps if params.steps is None else params.steps
-    if not route.min_steps <= steps <= route.max_steps:
-        errors.setdefault("steps", []).append(
-            f"Steps must be between {route.min_steps} and {route.max_steps} on {route.label}."
-        )
-    guidance = route.guidance if params.guidance is None else params.guidance
-    if not route.min_guidance <= guidance <= route.max_guidance:
-        errors.setdefault("guidance", []).append(
-            f"Guidance must be between {route.min_guidance:g} and {route.max_guidance:g} "
-            f"on {route.label}."
-        )
-    seed = secrets.randbelow(SEED_MAX + 1) if params.seed is None else params.seed
-    if not 0 <= seed <= SEED_MAX:
-        errors.setdefault("seed", []).append(f"The seed must be between 0 and {SEED_MAX}.")
-    return steps, guidance, seed
-
-
 SYSTEM_ACTOR = "system"
-
-
-def _prompt_digest(text: str) -> str:
-    """Audit events are append-only, so they keep a hash of prompt text, never the
-    text itself, which data-handling policy may require redacting later."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def generation_request(*, actor: User, project: Project, params: GenerationParams) -> GenerationJob:
-    """Validate a request completely, then create the job and publish it after commit.
-
-    Raises ValidationError with field errors (nothing written, nothing queued)
-    or PermissionDenied when the actor's role does not allow generating; the
-    refusal is audited.
-    """
-    if not actor.has_perm(Perm.GENERATE, project):
-        audit_record(
-            actor=actor,
-            action="generation.refuse",
-            project=project,
-            target=project,
-            payload={"reason": "role does not allow generating", "route": params.route},
-        )
-        raise PermissionDenied("Only creators, reviewers and managers can generate in a project.")
-    return _generation_create(actor=actor, project=project, params=params)
-
-
-@transaction.atomic
-def _generation_create(*, actor: User, project: Project, params: GenerationParams) -> GenerationJob:
-    errors: dict[str, list[str]] = {}
-    route = ModelRoute.objects.select_related("weights").filter(name=params.route).first()
-    if route is None or not route.enabled:
-        errors["route"] = [f"There is no enabled route called '{params.route}'."]
-    version = params.template_version
-    if version is not None and version.template.project_id != project.pk:
-        errors["template"] = ["That template does not belong to this project."]
-    prompt, negative = _resolve_prompt(params, errors)
-    if route is None or not route.enabled:
-        raise ValidationError(errors)
-    steps, guidance, seed = _validate_route_params(route, params, errors)
-    if errors:
-        raise ValidationError(errors)
-
-    job = GenerationJob.objects.create(
-        project=project,
-        created_by=actor,
-        route=route,
-        template_version=version,
-        variables=params.variables or {},
-        prompt=prompt,
-        negative_prompt=negative,
-        seed=seed,
-        steps=steps,
-        guidance=guidance,
-        width=params.width,
-        height=params.height,
-    )
-    audit_record(
-        actor=actor,
-        action="generation.request",
-        target=job,
-        project=project,
-        payload={
-            "route": route.name,
-            "template_version": version.pk if version else None,
-            "prompt_sha256": _prompt_digest(prompt),
-            "seed": seed,
-            "steps": steps,
-            "guidance": guidance,
-            "size": [params.width, params.height],
-        },
-    )
-    job_id, queue = job.pk, route.queue
-    transaction.on_commit(lambda: job_publish(job_id=job_id, queue=queue))
-    return job
-
-
-def job_publish(*, job_id: JobId, queue: str) -> None:
-    """Send the job to its route's queue; a broker failure fails the job visibly."""
-    from .tasks import generate_image
-
-    # Stamped before sending: a fast worker may start the job before send returns.
-    published_at = timezone.now()
-    try:
-        generate_image.apply_async(args=[str(job_id)], queue=queue)
-    except Exception as exc:  # noqa: BLE001 - any broker error must surface on the job
-        logger.exception("Could not publish job %s", job_id)
-        generation_fail(job_id=job_id, attempt=None, reason=f"Could not reach the job queue: {exc}")
-        return
-    GenerationJob.objects.filter(pk=job_id, published_at__isnull=True).update(
-        published_at=published_at
-    )
 
 
 class Claim(enum.Enum):
@@ -296,22 +121,40 @@ def generation_heartbeat(*, job_id: JobId, attempt: int) -> bool:
     return bool(_running(job_id, attempt).update(heartbeat_at=timezone.now()))
 
 
-@transaction.atomic
-def generation_complete(
-    *, job_id: JobId, attempt: int, png: bytes, first_image_at: datetime
-) -> Asset | None:
-    """Store the image and finish the job, exactly once across redeliveries.
-
-    Returns None (and stores nothing) when another attempt owns the job now.
-    """
-    job = (
-        GenerationJob.objects.select_for_update()
-        .select_related("project")
+def _owned(job_id: JobId, attempt: int) -> GenerationJob | None:
+    """Lock the job if this attempt still owns it."""
+    return (
+        GenerationJob.objects.select_for_update(of=("self",))
+        .select_related("project", "route")
         .filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt)
         .first()
     )
+
+
+@transaction.atomic
+def generation_complete(
+    *,
+    job_id: JobId,
+    attempt: int,
+    png: bytes,
+    first_image_at: datetime,
+    image_verdict: Verdict,
+) -> Asset | None:
+    """Store an image the image filter allowed and finish the job, exactly once
+    across redeliveries.
+
+    Returns None (and stores nothing) when another attempt owns the job now.
+    """
+    from apps.policies.models import Stage
+    from apps.policies.services import decision_record
+
+    job = _owned(job_id, attempt)
     if job is None:
         return None
+    decision_record(
+        actor=None, stage=Stage.IMAGE, verdict=image_verdict, project=job.project,
+        route=job.route, job=job,
+    )
     asset = asset_create_from_png(job=job, png=png)
     audit_record(
         actor=None,
@@ -331,6 +174,74 @@ def generation_complete(
         heartbeat_at=now,
     )
     return asset
+
+
+def _finish_refused(job: GenerationJob, reason: str) -> None:
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.REFUSED,
+        stage=JobStage.DONE,
+        failure_reason=reason[:2000],
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def generation_refuse(*, job_id: JobId, attempt: int, verdict: Verdict) -> bool:
+    """The worker's gate refused a claimed job (policy changed since the request).
+
+    The job ends REFUSED with the rules' messages as its reason; nothing ran.
+    """
+    from apps.policies.models import Stage
+    from apps.policies.services import decision_record
+
+    job = _owned(job_id, attempt)
+    if job is None:
+        return False
+    decision = decision_record(
+        actor=None, stage=Stage.WORKER, verdict=verdict, project=job.project,
+        route=job.route, job=job,
+    )
+    reason = "Refused by policy before generating: " + " ".join(r.message for r in verdict.rules)
+    _finish_refused(job, reason)
+    audit_record(
+        actor=None,
+        actor_username=SYSTEM_ACTOR,
+        action="generation.refuse",
+        target=job,
+        project=job.project,
+        payload={"reason": "policy", "stage": "worker", "decision": str(decision.pk)},
+    )
+    return True
+
+
+@transaction.atomic
+def generation_quarantine(
+    *, job_id: JobId, attempt: int, png: bytes, first_image_at: datetime, verdict: Verdict
+) -> QuarantinedOutput | None:
+    """Hold an output the image filter stopped (or could not check) apart from assets.
+
+    The creator learns that the output was withheld and in which category;
+    only compliance officers can see the image.
+    """
+    from apps.policies.models import Stage
+    from apps.policies.quarantine import quarantine_hold
+    from apps.policies.services import decision_record
+
+    job = _owned(job_id, attempt)
+    if job is None:
+        return None
+    decision = decision_record(
+        actor=None, stage=Stage.IMAGE, verdict=verdict, project=job.project,
+        route=job.route, job=job,
+    )
+    held = quarantine_hold(job=job, png=png, decision=decision, verdict=verdict)
+    GenerationJob.objects.filter(pk=job.pk).update(first_image_at=first_image_at)
+    _finish_refused(
+        job,
+        "The output was withheld by the image filter and sent to compliance for review: "
+        + " ".join(r.message for r in verdict.rules),
+    )
+    return held
 
 
 def generation_fail(*, job_id: JobId, attempt: int | None, reason: str) -> bool:
@@ -386,44 +297,3 @@ def generation_sweep_stuck(*, now: datetime | None = None) -> int:
     return failed
 
 
-# Defaults follow each checkpoint's model card: the distilled Turbo runs 8
-# steps without guidance; Raw (the base) runs 28 steps at guidance 4.5.
-# Leaving them to diffusers' defaults (28 / 4.5) would make drafts 7x slower.
-ROUTE_PRESETS: dict[str, dict[str, object]] = {
-    "draft": {
-        "label": "Draft (Krea 2 Turbo, 8 steps)",
-        "queue": "gpu-draft",
-        "steps": 8,
-        "min_steps": 4,
-        "max_steps": 12,
-        "guidance": 0.0,
-        "min_guidance": 0.0,
-        "max_guidance": 2.0,
-    },
-    "final": {
-        "label": "Final (Krea 2 Raw, 28 steps)",
-        "queue": "gpu-final",
-        "steps": 28,
-        "min_steps": 12,
-        "max_steps": 50,
-        "guidance": 4.5,
-        "min_guidance": 1.0,
-        "max_guidance": 10.0,
-    },
-}
-DEFAULT_SIZES = [[1024, 1024], [1344, 768], [768, 1344], [512, 512]]
-
-
-@transaction.atomic
-def route_configure(
-    *, name: str, weights: ModelWeights, sizes: list[list[int]] | None = None, **overrides: object
-) -> ModelRoute:
-    """Create or update a route from its preset, with explicit overrides."""
-    fields = dict(ROUTE_PRESETS.get(name, {}))
-    fields.update(overrides)
-    fields["weights"] = weights
-    fields["allowed_sizes"] = sizes or DEFAULT_SIZES
-    fields.setdefault("label", name)
-    fields.setdefault("queue", f"gpu-{name}")
-    route, _ = ModelRoute.objects.update_or_create(name=name, defaults=fields)
-    return route

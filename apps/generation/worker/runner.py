@@ -12,9 +12,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from PIL import Image
 
 from apps.generation import services
 from apps.generation.models import GenerationJob, JobStage
+from apps.policies import gate
+from apps.policies.gate import Verdict
 
 from .pipelines import LoadedPipeline, WeightsUnavailable, registry
 
@@ -89,7 +92,7 @@ def _device_label(device: str) -> str:
     return device
 
 
-def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> bytes:
+def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> Image.Image:
     import torch
 
     job_id = str(job.pk)
@@ -125,13 +128,37 @@ def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> bytes
         max_sequence_length=job.route.max_sequence_length,
         callback_on_step_end=on_step_end,
     )
+    image: Image.Image = result.images[0]
+    return image
+
+
+def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    result.images[0].save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
+def _gate_before_pipeline(job: GenerationJob) -> Verdict:
+    """Policy may have changed since the request: judge the job again, as it is now."""
+    verdict = gate.evaluate_generation(
+        project=job.project,
+        route=job.route,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        width=job.width,
+        height=job.height,
+        steps=job.steps,
+    )
+    gate.check_image_filter_ready(job.route, verdict)
+    return verdict
+
+
 def run_job(*, job_id: str, attempt: int) -> None:
-    job = GenerationJob.objects.select_related("route__weights").get(pk=job_id)
+    job = GenerationJob.objects.select_related("route__weights", "project").get(pk=job_id)
+    verdict = _gate_before_pipeline(job)
+    if not verdict.allowed:
+        services.generation_refuse(job_id=job_id, attempt=attempt, verdict=verdict)
+        return
     try:
         loaded = registry.get(job.route.weights)
     except WeightsUnavailable as exc:
@@ -144,13 +171,30 @@ def run_job(*, job_id: str, attempt: int) -> None:
     watchdog = Watchdog(job_id, attempt)
     watchdog.start()
     try:
-        png = _generate(loaded, job, attempt)
+        image = _generate(loaded, job, attempt)
         first_image_at = timezone.now()
         if not services.generation_progress(job_id=job_id, attempt=attempt, stage=JobStage.STORING):
             raise JobLost(job_id)
-        services.generation_complete(
-            job_id=job_id, attempt=attempt, png=png, first_image_at=first_image_at
-        )
+        # Nothing is visible before the image filter has judged it; a refusal
+        # (or a filter that cannot run) sends the output to quarantine.
+        image_verdict = gate.evaluate_image(route=job.route, image=image)
+        png = _png(image)
+        if image_verdict.allowed:
+            services.generation_complete(
+                job_id=job_id,
+                attempt=attempt,
+                png=png,
+                first_image_at=first_image_at,
+                image_verdict=image_verdict,
+            )
+        else:
+            services.generation_quarantine(
+                job_id=job_id,
+                attempt=attempt,
+                png=png,
+                first_image_at=first_image_at,
+                verdict=image_verdict,
+            )
     except JobLost:
         logger.warning("Job %s attempt %d was taken over; dropping its result", job_id, attempt)
     except SoftTimeLimitExceeded:

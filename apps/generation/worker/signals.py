@@ -37,4 +37,7 @@ def warm_pipelines(**kwargs: Any) -> None:
     )
     unique = {r.weights.name: r.weights for r in routes}
     registry.warm(list(unique.values()))
+    from apps.policies.gate import warm_filters
+
+    warm_filters()
     connections.close_all()

@@ -13,6 +13,9 @@ from apps.generation.models import ModelWeights
 from apps.generation.services import route_configure
 from apps.generation.tiny_model import RAW_DIR, TURBO_DIR, build_tiny_krea2
 from apps.generation.weights import weights_register
+from apps.policies import gate
+from apps.policies.models import CommercialUse, ModelLicense
+from apps.policies.services import policy_save
 from apps.projects.models import Project, Role
 from apps.projects.services import membership_set, project_create
 from apps.prompts.services import template_create
@@ -32,6 +35,21 @@ TEMPLATES = [
     ),
     ("Seasonal banner", "Wide banner illustration for {season}: {subject}, flat pastel style", ""),
 ]
+
+
+# The community license limits commercial use by company size; the public
+# sources disagree on the exact measure, so the demo records a revenue
+# threshold as an example. Compliance must check the actual license text.
+DEMO_LICENSE = {
+    "name": "Krea 2 Community License",
+    "license_version": "demo",
+    "commercial_use": CommercialUse.CONDITIONAL,
+    "max_annual_revenue_usd": 1_000_000,
+    "requires_prompt_filter": True,
+    "requires_image_filter": True,
+    "prohibited_uses": "Non-consensual intimate imagery\nSexual content involving minors",
+    "attribution": "Built with Krea 2",
+}
 
 
 class Command(BaseCommand):
@@ -55,6 +73,7 @@ class Command(BaseCommand):
         sizes = [[512, 512], [1024, 1024], [768, 512], [512, 768]]
         route_configure(name="draft", weights=turbo, sizes=sizes)
         route_configure(name="final", weights=raw, sizes=sizes)
+        self._seed_license([turbo, raw])
 
         admin, created = User.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
@@ -101,3 +120,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:6} {role.label}")
         self.stdout.write("  cora   Compliance officer (Django admin, read-only)")
         self.stdout.write("  admin  Django admin (superuser)")
+
+    def _seed_license(self, weights: list[ModelWeights]) -> None:
+        if ModelLicense.objects.filter(name=DEMO_LICENSE["name"]).exists():
+            return
+        profile = gate.organisation()
+        profile.name, profile.annual_revenue_usd, profile.employees = "Demo Co", 800_000, 25
+        policy_save(actor=None, instance=profile)
+        policy_save(actor=None, instance=ModelLicense(**DEMO_LICENSE), m2m={"weights": weights})
