@@ -95,6 +95,8 @@ def job_status(request: HttpRequest, slug: str, pk: str) -> JsonResponse:
         {
             "id": str(job.pk),
             "status": job.status,
+            "status_label": job.get_status_display(),
+            "final": job.is_final,
             "stage": job.stage,
             "stage_label": job.get_stage_display(),
             "step": job.progress_step,

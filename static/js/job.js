@@ -15,7 +15,7 @@
   function render(s) {
     bar.value = s.percent;
     bar.textContent = s.percent + "%";
-    statusEl.textContent = s.status.charAt(0).toUpperCase() + s.status.slice(1);
+    statusEl.textContent = s.status_label;
     statusEl.className = "status " + s.status;
     stageEl.textContent = s.stage_label;
     stepEl.textContent = "Step " + s.step + " of " + s.steps;
@@ -34,7 +34,7 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) {
         render(s);
-        if (s.status === "succeeded" || s.status === "failed") return;
+        if (s.final) return;
         setTimeout(poll, 250);
       })
       .catch(function () { setTimeout(poll, 2000); });
