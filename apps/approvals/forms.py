@@ -10,3 +10,14 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required to reject or to request changes.",
     )
+
+
+class WithdrawForm(forms.Form):
+    comment = forms.CharField(
+        label="Why", widget=forms.Textarea(attrs={"rows": 2}), help_text="Required."
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -1,4 +1,8 @@
-"""Review decisions. Separation of duties lives here, not only in the view."""
+"""Review workflow: every state change goes through `asset_transition`.
+
+Separation of duties lives here, not only in the views: nobody decides on an
+asset they generated, whichever door they come in by.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,19 @@ from apps.accounts.models import User
 from apps.assets.models import Asset, AssetState
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, PermissionDenied
-from apps.projects.models import Perm
 
-from .models import Decision, Verdict
+from .models import Comment, Decision, Transition, Verdict
+from .workflow import DECISION_STATES, TRANSITIONS, allowed_targets
 
-_OUTCOME = {
-    Verdict.APPROVE: (AssetState.APPROVED, "approval.approve"),
-    Verdict.REQUEST_CHANGES: (AssetState.CHANGES_REQUESTED, "approval.request_changes"),
-    Verdict.REJECT: (AssetState.REJECTED, "approval.reject"),
+VERDICT_STATES = {
+    Verdict.APPROVE: AssetState.APPROVED,
+    Verdict.REQUEST_CHANGES: AssetState.CHANGES_REQUESTED,
+    Verdict.REJECT: AssetState.REJECTED,
 }
+_STATE_VERDICTS = {state: verdict for verdict, state in VERDICT_STATES.items()}
 
 
-def _stored_sha256(asset: Asset) -> str:
+def stored_sha256(asset: Asset) -> str:
     digest = hashlib.sha256()
     with asset.file.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -30,45 +35,147 @@ def _stored_sha256(asset: Asset) -> str:
     return digest.hexdigest()
 
 
-@transaction.atomic
-def asset_decide(*, actor: User, asset: Asset, verdict: str, comment: str = "") -> Decision:
-    """Approve, reject or request changes on a generated asset.
+def approval_holds(asset: Asset) -> bool:
+    """An approval covers exactly the bytes that were approved.
 
-    Only reviewers decide, never on an asset they generated, and a rejection
-    or change request must say why. The decision records the SHA-256 of the
-    file as stored now, so an approval covers exactly those bytes.
+    Delivery paths (downloads for viewers, renditions, share links, exports)
+    call this: if the stored file no longer has the approved hash, the
+    approval no longer applies and nothing is delivered.
     """
-    verdict = Verdict(verdict)
-    asset = Asset.objects.select_for_update().select_related("job", "project").get(pk=asset.pk)
-    if not actor.has_perm(Perm.REVIEW, asset.project):
-        raise PermissionDenied("Only reviewers of this project can decide on its assets.")
-    if asset.job.created_by_id == actor.pk:
+    asset = Asset.objects.get(pk=asset.pk)  # the state as committed, not as the caller saw it
+    if asset.state != AssetState.APPROVED or not asset.file:
+        return False
+    approved = (
+        asset.decisions.filter(verdict=Verdict.APPROVE).order_by("-created_at").first()
+    )
+    return (
+        approved is not None
+        and approved.content_sha256 == asset.sha256
+        and stored_sha256(asset) == asset.sha256
+    )
+
+
+@transaction.atomic
+def asset_transition(
+    *, actor: User, asset: Asset, to: str, comment: str = ""
+) -> Transition:
+    """Move an asset along the workflow, or refuse with a domain error.
+
+    Writes the history row, the audit event and, for reviewer decisions, a
+    Decision bound to the stored file's SHA-256 (and a comment in the thread).
+    """
+    asset = (
+        Asset.objects.select_for_update(of=("self",))
+        .select_related("job", "project")
+        .get(pk=asset.pk)
+    )
+    to = AssetState(to)
+    move = TRANSITIONS.get((asset.state, to))
+    if move is None:
+        options = ", ".join(AssetState(t).label.lower() for t in allowed_targets(asset.state))
+        raise ApplicationError(
+            f"An asset that is {asset.get_state_display().lower()} cannot become "
+            f"{to.label.lower()}" + (f"; it can become: {options}." if options else ".")
+        )
+    if not actor.has_perm(move.perm, asset.project):
+        raise PermissionDenied("Your role in this project does not allow that.")
+    if not move.creator_may and asset.job.created_by_id == actor.pk:
         raise ApplicationError("You generated this asset, so someone else has to review it.")
     comment = comment.strip()
-    if verdict != Verdict.APPROVE and not comment:
-        raise ValidationError({"comment": "Say what is wrong, so the creator can act on it."})
-    if asset.state != AssetState.GENERATED:
-        raise ApplicationError(f"This asset is already {asset.get_state_display().lower()}.")
-    sha256 = _stored_sha256(asset)
+    if move.needs_comment and not comment:
+        raise ValidationError({"comment": "Say why, so the creator can act on it."})
+    sha256 = stored_sha256(asset)
     if sha256 != asset.sha256:
         raise ApplicationError("The stored file no longer matches its recorded hash.")
-    state, action = _OUTCOME[verdict]
-    decision = Decision.objects.create(
+
+    before = asset.state
+    history = Transition.objects.create(
         asset=asset,
-        verdict=verdict,
+        from_state=before,
+        to_state=to,
         comment=comment,
-        decided_by=actor,
-        decided_by_username=actor.get_username(),
+        actor=actor,
+        actor_username=actor.get_username(),
         content_sha256=sha256,
     )
-    before = asset.state
-    asset.state = state
-    asset.save(update_fields=["state"])
+    decision = None
+    if to in DECISION_STATES:
+        decision = Decision.objects.create(
+            asset=asset,
+            verdict=_STATE_VERDICTS[to],
+            comment=comment,
+            decided_by=actor,
+            decided_by_username=actor.get_username(),
+            content_sha256=sha256,
+        )
+    if comment:
+        Comment.objects.create(
+            asset=asset,
+            decision=decision,
+            author=actor,
+            author_username=actor.get_username(),
+            body=comment,
+        )
+    Asset.objects.filter(pk=asset.pk).update(state=to)
     audit_record(
         actor=actor,
-        action=action,
+        action=move.action,
         target=asset,
         project=asset.project,
-        payload={"before": before, "after": state.value, "sha256": sha256, "comment": comment},
+        payload={"before": before, "after": to.value, "sha256": sha256, "comment": comment},
     )
-    return decision
+    if to == AssetState.WITHDRAWN:
+        from apps.assets.signals import asset_withdrawn
+
+        transaction.on_commit(lambda: asset_withdrawn.send(sender=Asset, asset_id=asset.pk))
+    return history
+
+
+def asset_submit(*, actor: User, asset: Asset) -> Transition:
+    return asset_transition(actor=actor, asset=asset, to=AssetState.IN_REVIEW)
+
+
+def asset_decide(*, actor: User, asset: Asset, verdict: str, comment: str = "") -> Decision:
+    """A reviewer's verdict on an asset in review; returns the Decision."""
+    state = VERDICT_STATES[Verdict(verdict)]
+    history = asset_transition(actor=actor, asset=asset, to=state, comment=comment)
+    return Decision.objects.filter(asset_id=history.asset_id).latest("pk")
+
+
+def asset_withdraw(*, actor: User, asset: Asset, comment: str) -> Transition:
+    return asset_transition(actor=actor, asset=asset, to=AssetState.WITHDRAWN, comment=comment)
+
+
+@transaction.atomic
+def comment_create(
+    *, actor: User, asset: Asset, body: str, parent: Comment | None = None
+) -> Comment:
+    """Anyone who may see the project's drafts may discuss them."""
+    from apps.projects.models import Perm
+
+    if not actor.has_perm(Perm.VIEW_DRAFTS, asset.project):
+        raise PermissionDenied("Only project members who see drafts can comment.")
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write something."})
+    if len(body) > 5000:
+        raise ValidationError({"body": "Keep comments under 5,000 characters."})
+    if parent is not None:
+        if parent.asset_id != asset.pk:
+            raise ValidationError({"parent": "That comment is on another asset."})
+        parent = parent.parent or parent  # one level of threading
+    comment = Comment.objects.create(
+        asset=asset,
+        parent=parent,
+        author=actor,
+        author_username=actor.get_username(),
+        body=body,
+    )
+    audit_record(
+        actor=actor,
+        action="comment.create",
+        target=asset,
+        project=asset.project,
+        payload={"comment": comment.pk, "parent": parent.pk if parent else None},
+    )
+    return comment

@@ -13,12 +13,14 @@ def asset_upload_to(instance: Asset, filename: str) -> str:
 
 
 class AssetState(models.TextChoices):
-    """Review states; the full workflow (in review, withdrawn) builds on these."""
+    """Review states; moves between them are in `apps.approvals.workflow.TRANSITIONS`."""
 
     GENERATED = "generated", "Generated"
+    IN_REVIEW = "in_review", "In review"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Asset(models.Model):

@@ -22,3 +22,31 @@ def asset_get_for_user(*, user: User, project: Project, asset_id: str) -> Asset:
     if asset is None:
         raise Http404("No such asset.")
     return asset
+
+
+def asset_lineage(*, asset: Asset) -> list[Asset]:
+    """The chain from the first draft to this asset, oldest first."""
+    chain = [asset]
+    seen = {asset.pk}
+    parent_id = asset.job.parent_asset_id
+    while parent_id is not None and parent_id not in seen:
+        parent = Asset.objects.select_related("job", "job__route").get(pk=parent_id)
+        chain.append(parent)
+        seen.add(parent.pk)
+        parent_id = parent.job.parent_asset_id
+    return chain[::-1]
+
+
+def asset_descendants(*, asset: Asset) -> list[Asset]:
+    """Every asset regenerated from this one, directly or further down, breadth first."""
+    found: list[Asset] = []
+    frontier = [asset.pk]
+    while frontier:
+        children = list(
+            Asset.objects.filter(job__parent_asset_id__in=frontier).select_related(
+                "job", "job__route"
+            )
+        )
+        found.extend(children)
+        frontier = [child.pk for child in children]
+    return found

@@ -1,11 +1,16 @@
 from django.urls import path
 
 from apps.approvals import views as approval_views
+from apps.generation import views as generation_views
 
 from . import views
 
 urlpatterns = [
     path("gallery/", views.gallery, name="gallery"),
     path("assets/<uuid:pk>/file/", views.asset_file, name="asset-file"),
+    path("assets/<uuid:pk>/submit/", approval_views.submit, name="asset-submit"),
     path("assets/<uuid:pk>/decide/", approval_views.decide, name="asset-decide"),
+    path("assets/<uuid:pk>/withdraw/", approval_views.withdraw, name="asset-withdraw"),
+    path("assets/<uuid:pk>/comments/", approval_views.comment, name="asset-comment"),
+    path("assets/<uuid:pk>/regenerate/", generation_views.regenerate, name="asset-regenerate"),
 ]

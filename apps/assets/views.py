@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.approvals.services import approval_holds
 from apps.audit.services import audit_record
-from apps.projects.access import project_for_request
+from apps.projects.access import has_perm, project_for_request
+from apps.projects.models import Perm
 
 from .selectors import asset_get_for_user, asset_list_for_user
 
@@ -24,6 +26,9 @@ def asset_file(request: HttpRequest, slug: str, pk: str) -> FileResponse:
     """
     project = project_for_request(request, slug)
     asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    if not has_perm(request, Perm.VIEW_DRAFTS, project) and not approval_holds(asset):
+        # Viewers get approved bytes only: a file changed since its approval is not delivered.
+        raise Http404("No such asset.")
     download = request.GET.get("download") == "1"
     if download:
         audit_record(

@@ -101,3 +101,36 @@ class GenerateForm(forms.Form):
             if field == "variables" and self.version is not None:
                 field = None  # type: ignore[assignment]
             self.add_error(field if field in self.fields else None, messages)
+
+
+class RegenerateForm(forms.Form):
+    """Adjustments for a regeneration; empty fields keep the parent's values."""
+
+    route = forms.ChoiceField(label="Route")
+    prompt = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Leave empty to keep the prompt (or template) of this asset.",
+    )
+    seed = forms.IntegerField(required=False, min_value=0, help_text="Empty: keep the seed.")
+    new_seed = forms.BooleanField(required=False, label="Draw a new seed")
+
+    def __init__(self, *args: Any, job: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        routes = ModelRoute.objects.filter(enabled=True).order_by("name")
+        route_field = self.fields["route"]
+        assert isinstance(route_field, forms.ChoiceField)  # noqa: S101 - narrows the type
+        route_field.choices = [(r.name, r.label) for r in routes]
+        route_field.initial = job.route.name
+        self.job = job
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        changes: dict[str, Any] = {"route": data["route"]}
+        if data.get("prompt", "").strip():
+            changes["prompt"] = data["prompt"]
+        if data.get("seed") is not None:
+            changes["seed"] = data["seed"]
+        elif data.get("new_seed"):
+            changes["keep_seed"] = False
+        return changes

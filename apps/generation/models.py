@@ -105,6 +105,11 @@ class GenerationJob(models.Model):
         PromptTemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
     )
     variables = models.JSONField(default=dict, blank=True)
+    # Lineage: the asset this job regenerates, so a draft's path to an approved
+    # final can be followed (and queried) step by step.
+    parent_asset = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     # What was asked for (explicit, never left to library defaults).
     prompt = models.TextField()

@@ -1,23 +1,26 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from apps.approvals.forms import DecisionForm
-from apps.assets.models import AssetState
+from apps.approvals.forms import CommentForm, DecisionForm, WithdrawForm
+from apps.approvals.workflow import allowed_targets
+from apps.assets.models import Asset, AssetState
+from apps.assets.selectors import asset_descendants, asset_get_for_user, asset_lineage
 from apps.core.exceptions import ApplicationError, PolicyRefused
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 from apps.prompts.models import PromptTemplateVersion
 
-from .forms import GenerateForm
+from .forms import GenerateForm, RegenerateForm
 from .models import GenerationJob, JobStatus
 from .selectors import job_get_in_project
-from .services import generation_request
+from .services import generation_regenerate, generation_request
 
 
 @login_required
@@ -66,23 +69,57 @@ def _job_for_request(request: HttpRequest, slug: str, pk: str) -> GenerationJob:
 def job_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     job = _job_for_request(request, slug, pk)
     asset = getattr(job, "asset", None) if job.status == JobStatus.SUCCEEDED else None
-    can_review = (
-        asset is not None
-        and asset.state == AssetState.GENERATED
-        and has_perm(request, Perm.REVIEW, job.project)
-        and job.created_by_id != request.user.pk
-    )
-    return render(
-        request,
-        "generation/job_detail.html",
-        {
-            "project": job.project,
-            "job": job,
-            "asset": asset,
-            "decisions": asset.decisions.all() if asset else [],
-            "decision_form": DecisionForm() if can_review else None,
-        },
-    )
+    context: dict[str, object] = {"project": job.project, "job": job, "asset": asset}
+    if asset is not None:
+        context |= _review_context(request, job, asset)
+    return render(request, "generation/job_detail.html", context)
+
+
+def _review_context(request: HttpRequest, job: GenerationJob, asset: Asset) -> dict[str, object]:
+    """What the job page offers on its asset: only the moves this user may make now."""
+    is_creator = job.created_by_id == request.user.pk
+    reviewer = has_perm(request, Perm.REVIEW, job.project)
+    targets = allowed_targets(asset.state)
+    return {
+        "decisions": asset.decisions.all(),
+        "history": asset.transitions.all(),
+        "comments": asset.comments.filter(parent=None).prefetch_related("replies"),
+        "lineage": asset_lineage(asset=asset),
+        "descendants": asset_descendants(asset=asset),
+        "can_submit": AssetState.IN_REVIEW in targets
+        and has_perm(request, Perm.GENERATE, job.project),
+        "decision_form": DecisionForm()
+        if reviewer and not is_creator and asset.state == AssetState.IN_REVIEW
+        else None,
+        "withdraw_form": WithdrawForm() if reviewer and AssetState.WITHDRAWN in targets else None,
+        "comment_form": CommentForm(),
+        "regenerate_form": RegenerateForm(job=job)
+        if has_perm(request, Perm.GENERATE, job.project)
+        else None,
+    }
+
+
+@login_required
+@require_POST
+def regenerate(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    """From any asset: the same request with the adjustments in the form."""
+    project = project_for_request(request, slug, perm=Perm.GENERATE, hidden=True)
+    asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    form = RegenerateForm(request.POST, job=asset.job)
+    if form.is_valid():
+        try:
+            job = generation_regenerate(actor=request.user, asset=asset, **form.changes())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PolicyRefused as exc:
+            messages.error(request, " ".join(rule["message"] for rule in exc.rules))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("projects:job-detail", slug=project.slug, pk=job.pk)
+    else:
+        messages.error(request, "Check the regeneration settings.")
+    return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
 
 
 @login_required

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.approvals.models import Verdict
-from apps.approvals.services import asset_decide
+from apps.approvals.services import asset_decide, asset_submit
 from apps.audit.models import AuditEvent
 from apps.core.exceptions import ApplicationError, PermissionDenied
 from apps.generation.services import (
@@ -23,9 +23,11 @@ def _asset_by(user, project):
         params=GenerationParams(route="draft", width=256, height=256, prompt="a shoe"),
     )
     claim = generation_claim(job_id=job.pk, worker="w")
-    return complete(
+    asset = complete(
         job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
     )
+    asset_submit(actor=user, asset=asset)
+    return asset
 
 
 def test_reviewer_cannot_approve_own_asset_even_through_the_service(reviewer, project, draft_route):
@@ -33,7 +35,7 @@ def test_reviewer_cannot_approve_own_asset_even_through_the_service(reviewer, pr
     with pytest.raises(ApplicationError, match="someone else has to review it"):
         asset_decide(actor=reviewer, asset=asset, verdict=Verdict.APPROVE)
     asset.refresh_from_db()
-    assert asset.state == "generated"
+    assert asset.state == "in_review"
 
 
 def test_creator_cannot_decide(member, owner, project, draft_route):
@@ -68,7 +70,7 @@ def test_rejection_and_change_requests_need_a_comment(
 def test_a_decided_asset_is_not_decided_again(reviewer, owner, member, project, draft_route):
     asset = _asset_by(member, project)
     asset_decide(actor=reviewer, asset=asset, verdict=Verdict.APPROVE)
-    with pytest.raises(ApplicationError, match="already approved"):
+    with pytest.raises(ApplicationError, match="cannot become rejected"):
         asset_decide(actor=owner, asset=asset, verdict=Verdict.REJECT, comment="no")
 
 

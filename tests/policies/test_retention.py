@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from apps.approvals.services import asset_decide
+from apps.approvals.services import asset_decide, asset_submit
 from apps.audit.models import AuditEvent
 from apps.generation.services import (
     GenerationParams,
@@ -57,6 +57,7 @@ def history(member, reviewer, project, draft_route, use_classifier):
     """A rejected asset, a quarantined output and a job, all older than 30 days."""
     job, attempt = _job(member, project)
     asset = _finish(job, attempt, draft_route)
+    asset_submit(actor=member, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="reject", comment="Off brand.")
     use_classifier("tests.policies.classifiers.FlagsEverything")
     held_job, held_attempt = _job(member, project, prompt="beach portrait")

@@ -60,7 +60,7 @@ def test_file_is_not_reachable_through_another_projects_url(client, outsider, as
 
 
 def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset):
-    from apps.approvals.services import asset_decide
+    from apps.approvals.services import asset_decide, asset_submit
 
     client.force_login(viewer)
     slug = asset.project.slug
@@ -68,6 +68,7 @@ def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset):
     assert file_url not in client.get(reverse("projects:gallery", args=[slug])).content.decode()
     assert client.get(file_url).status_code == 404
 
+    asset_submit(actor=asset.job.created_by, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
 
     assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()

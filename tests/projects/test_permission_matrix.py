@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.approvals.models import Verdict
-from apps.approvals.services import asset_decide
+from apps.approvals.services import asset_decide, asset_submit
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
@@ -37,7 +37,9 @@ def world(
     owner, reviewer, member, viewer, outsider, compliance_officer, project, template, draft_route
 ):
     draft = _asset(project, member)
+    asset_submit(actor=member, asset=draft)
     approved = _asset(project, member)
+    asset_submit(actor=member, asset=approved)
     asset_decide(actor=reviewer, asset=approved, verdict=Verdict.APPROVE)
     return {
         "users": {

@@ -14,7 +14,14 @@ from .lifecycle import (
     generation_refuse,
     generation_sweep_stuck,
 )
-from .requests import SEED_MAX, SIZE_MULTIPLE, GenerationParams, generation_request, job_publish
+from .requests import (
+    SEED_MAX,
+    SIZE_MULTIPLE,
+    GenerationParams,
+    generation_regenerate,
+    generation_request,
+    job_publish,
+)
 from .routes import DEFAULT_SIZES, ROUTE_PRESETS, route_configure
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "generation_quarantine",
     "generation_record_runtime",
     "generation_refuse",
+    "generation_regenerate",
     "generation_request",
     "generation_sweep_stuck",
     "job_publish",

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.assets.models import Asset
 from apps.audit.services import audit_record
 from apps.core.exceptions import PermissionDenied, PolicyRefused
 from apps.projects.models import Perm, Project
@@ -48,6 +49,7 @@ class GenerationParams:
     seed: int | None = None
     steps: int | None = None
     guidance: float | None = None
+    parent_asset: Asset | None = None  # set by regeneration: the lineage link
 
 
 def _resolve_prompt(params: GenerationParams, errors: dict[str, list[str]]) -> tuple[str, str]:
@@ -199,6 +201,9 @@ def _validated(*, project: Project, params: GenerationParams) -> _Validated:
     version = params.template_version
     if version is not None and version.template.project_id != project.pk:
         errors["template"] = ["That template does not belong to this project."]
+    parent = params.parent_asset
+    if parent is not None and parent.project_id != project.pk:
+        errors["parent"] = ["That asset does not belong to this project."]
     prompt, negative = _resolve_prompt(params, errors)
     if route is None or not route.enabled:
         raise ValidationError(errors)
@@ -218,6 +223,7 @@ def _generation_create(
         route=route,
         template_version=version,
         variables=params.variables or {},
+        parent_asset=params.parent_asset,
         prompt=request.prompt,
         prompt_sha256=_prompt_digest(request.prompt),
         negative_prompt=request.negative_prompt,
@@ -235,6 +241,7 @@ def _generation_create(
         payload={
             "route": route.name,
             "template_version": version.pk if version else None,
+            "parent_asset": str(params.parent_asset.pk) if params.parent_asset else None,
             "prompt_sha256": job.prompt_sha256,
             "seed": request.seed,
             "steps": request.steps,
@@ -264,3 +271,49 @@ def job_publish(*, job_id: UUID | str, queue: str) -> None:
     )
 
 
+
+
+def generation_regenerate(
+    *,
+    actor: User,
+    asset: Asset,
+    route: str | None = None,
+    prompt: str | None = None,
+    negative_prompt: str | None = None,
+    variables: dict[str, str] | None = None,
+    seed: int | None = None,
+    keep_seed: bool = True,
+    steps: int | None = None,
+    guidance: float | None = None,
+) -> GenerationJob:
+    """Generate again from an asset with adjustments; the new job names it as parent.
+
+    Unchanged fields carry over (a template job keeps its template version and
+    re-renders with the new variables; a new prompt replaces the template).
+    Promoting a draft to a final is `route="final"`: steps and guidance then
+    take the final route's values unless given. Same checks as any request.
+    """
+    job = asset.job
+    same_route = route is None or route == job.route.name
+    version = job.template_version if prompt is None else None
+    if prompt is None and version is None:
+        if job.prompt_redacted_at is not None:
+            raise ValidationError(
+                {"prompt": "The original prompt was redacted under data-handling policy; "
+                 "write a new one."}
+            )
+        prompt = job.prompt
+    params = GenerationParams(
+        route=route or job.route.name,
+        width=job.width,
+        height=job.height,
+        prompt=prompt or "",
+        negative_prompt=job.negative_prompt if negative_prompt is None else negative_prompt,
+        template_version=version,
+        variables=(job.variables if variables is None else variables) if version else None,
+        seed=seed if seed is not None else (job.seed if keep_seed else None),
+        steps=steps if steps is not None else (job.steps if same_route else None),
+        guidance=guidance if guidance is not None else (job.guidance if same_route else None),
+        parent_asset=asset,
+    )
+    return generation_request(actor=actor, project=asset.project, params=params)
