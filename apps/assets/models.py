@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from apps.generation.models import GenerationJob
@@ -48,3 +49,33 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"Asset {self.pk}"
+
+
+class ShareLink(models.Model):
+    """A link that lets someone without an account see and download one approved asset.
+
+    Only a SHA-256 of the token is stored: the token has 256 bits of entropy,
+    so a fast hash is enough and a database leak yields no usable links.
+    `prefix` (the token's first characters) names a link in lists and logs.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="share_links")
+    prefix = models.CharField(max_length=12)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveIntegerField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+    views = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link {self.prefix}… for {self.asset_id}"

@@ -12,5 +12,11 @@ urlpatterns = [
     path("assets/<uuid:pk>/decide/", approval_views.decide, name="asset-decide"),
     path("assets/<uuid:pk>/withdraw/", approval_views.withdraw, name="asset-withdraw"),
     path("assets/<uuid:pk>/comments/", approval_views.comment, name="asset-comment"),
+    path("assets/<uuid:pk>/share/", views.share_create, name="asset-share"),
+    path(
+        "assets/<uuid:pk>/share/<int:link_id>/revoke/",
+        views.share_revoke,
+        name="asset-share-revoke",
+    ),
     path("assets/<uuid:pk>/regenerate/", generation_views.regenerate, name="asset-regenerate"),
 ]

@@ -1,13 +1,21 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from apps.approvals.services import approval_holds
 from apps.audit.services import audit_record
+from apps.core.exceptions import ApplicationError
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 
+from .models import ShareLink
 from .selectors import asset_get_for_user, asset_list_for_user
+from .sharing import share_link_create, share_link_revoke
 
 
 @login_required
@@ -47,3 +55,41 @@ def asset_file(request: HttpRequest, slug: str, pk: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+class ShareForm(forms.Form):
+    label = forms.CharField(required=False, max_length=120, help_text="Who it is for (optional).")
+    expires_in_days = forms.IntegerField(initial=7, min_value=1, label="Expires after (days)")
+    max_downloads = forms.IntegerField(required=False, min_value=1, help_text="Empty: no limit.")
+
+
+@login_required
+@require_POST
+def share_create(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    project = project_for_request(request, slug, perm=Perm.VIEW_DRAFTS)
+    asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the share link settings.")
+    else:
+        try:
+            new = share_link_create(actor=request.user, asset=asset, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            url = request.build_absolute_uri(reverse("share-page", args=[new.token]))
+            messages.success(request, f"Share link (shown once, copy it now): {url}")
+    return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
+
+
+@login_required
+@require_POST
+def share_revoke(request: HttpRequest, slug: str, pk: str, link_id: int) -> HttpResponse:
+    project = project_for_request(request, slug, perm=Perm.VIEW_DRAFTS)
+    asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    link = get_object_or_404(ShareLink, pk=link_id, asset=asset)
+    if share_link_revoke(actor=request.user, link=link, reason="Revoked in the portal."):  # type: ignore[arg-type]
+        messages.success(request, f"Share link {link.prefix}… revoked.")
+    return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)

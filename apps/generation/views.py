@@ -12,6 +12,7 @@ from apps.approvals.forms import CommentForm, DecisionForm, WithdrawForm
 from apps.approvals.workflow import allowed_targets
 from apps.assets.models import Asset, AssetState
 from apps.assets.selectors import asset_descendants, asset_get_for_user, asset_lineage
+from apps.assets.views import ShareForm
 from apps.core.exceptions import ApplicationError, PolicyRefused
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
@@ -93,6 +94,8 @@ def _review_context(request: HttpRequest, job: GenerationJob, asset: Asset) -> d
         else None,
         "withdraw_form": WithdrawForm() if reviewer and AssetState.WITHDRAWN in targets else None,
         "comment_form": CommentForm(),
+        "share_form": ShareForm() if asset.state == AssetState.APPROVED else None,
+        "share_links": asset.share_links.all(),
         "regenerate_form": RegenerateForm(job=job)
         if has_perm(request, Perm.GENERATE, job.project)
         else None,

