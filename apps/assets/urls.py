@@ -7,6 +7,8 @@ from . import views
 
 urlpatterns = [
     path("gallery/", views.gallery, name="gallery"),
+    path("review/", views.review_queue, name="review-queue"),
+    path("compare/", views.compare, name="compare"),
     path("assets/<uuid:pk>/file/", views.asset_file, name="asset-file"),
     path("assets/<uuid:pk>/submit/", approval_views.submit, name="asset-submit"),
     path("assets/<uuid:pk>/decide/", approval_views.decide, name="asset-decide"),

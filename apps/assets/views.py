@@ -1,3 +1,6 @@
+import uuid
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +16,8 @@ from apps.core.exceptions import ApplicationError
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 
-from .models import ShareLink
+from .filters import GalleryFilter
+from .models import AssetState, ShareLink
 from .selectors import asset_get_for_user, asset_list_for_user
 from .sharing import share_link_create, share_link_revoke
 
@@ -22,7 +26,57 @@ from .sharing import share_link_create, share_link_revoke
 def gallery(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for_request(request, slug)
     assets = asset_list_for_user(user=request.user, project=project)  # type: ignore[arg-type]
-    return render(request, "assets/gallery.html", {"project": project, "assets": assets})
+    selection = GalleryFilter(request.GET or None, queryset=assets, project=project)
+    return render(
+        request,
+        "assets/gallery.html",
+        {"project": project, "assets": selection.qs, "filter": selection},
+    )
+
+
+@login_required
+def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """What waits for this reviewer: assets in review that someone else generated."""
+    project = project_for_request(request, slug, perm=Perm.REVIEW)
+    user: Any = request.user
+    waiting = (
+        asset_list_for_user(user=user, project=project)
+        .filter(state=AssetState.IN_REVIEW)
+        .exclude(job__created_by=user)
+        .order_by("created_at")
+    )
+    return render(request, "assets/review_queue.html", {"project": project, "assets": waiting})
+
+
+@login_required
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """Two versions side by side (?a=<id>&b=<id>), with what differs in how they were made."""
+    project = project_for_request(request, slug)
+    visible = asset_list_for_user(user=request.user, project=project)  # type: ignore[arg-type]
+    try:
+        ids = [uuid.UUID(request.GET.get(k, "")) for k in ("a", "b")]
+    except ValueError:
+        raise Http404("Choose two assets of this project.") from None
+    pair = [visible.filter(pk=pk).first() for pk in ids]
+    if not all(pair):
+        raise Http404("Choose two assets of this project.")
+    rows = []
+    for label, attr in COMPARED:
+        values = [getattr(a.job, attr) for a in pair]  # type: ignore[union-attr]
+        rows.append((label, values, values[0] != values[1]))
+    return render(request, "assets/compare.html", {"project": project, "pair": pair, "rows": rows})
+
+
+COMPARED = [
+    ("Route", "route"),
+    ("Prompt", "prompt"),
+    ("Negative prompt", "negative_prompt"),
+    ("Seed", "seed"),
+    ("Steps", "steps"),
+    ("Guidance", "guidance"),
+    ("Size", "width"),
+    ("Model", "model_name"),
+]
 
 
 @login_required

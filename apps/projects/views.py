@@ -34,6 +34,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": membership_get(user=request.user, project=project),  # type: ignore[arg-type]
             "can_create": has_perm(request, Perm.GENERATE, project),
             "can_manage": has_perm(request, Perm.MANAGE, project),
+            "can_review": has_perm(request, Perm.REVIEW, project),
             "templates": project.templates.prefetch_related("versions"),
             "jobs": job_list_for_project(project=project)[:10] if can_see_drafts else None,
         },
