@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# Test-only: checks that invisible-watermark's own decoder reads our marks. Its
+	# metadata wants opencv-python, which would overwrite NudeNet's headless cv2.
+	$(PY) -m pip install --quiet --no-deps invisible-watermark==0.2.0 PyWavelets==1.9.0
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)

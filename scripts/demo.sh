@@ -6,6 +6,14 @@ PY=.venv/bin/python
 PORT=${PORT:-8000}
 mkdir -p var/log
 
+# Content credentials need a signing certificate: a development CA and leaf.
+if [ ! -f var/c2pa/signing-chain.pem ]; then
+  $PY manage.py c2pa_dev_cert var/c2pa > /dev/null
+fi
+export C2PA_SIGNING_CERT_CHAIN=var/c2pa/signing-chain.pem
+export C2PA_SIGNING_KEY=var/c2pa/signing-key.pem
+export C2PA_TRUST_ANCHORS=var/c2pa/ca.pem
+
 .venv/bin/celery -A config worker -Q gpu-draft,gpu-final,cpu --pool=solo --concurrency=1 \
   -B --schedule var/celerybeat-schedule -n demo-worker@%h -l info > var/log/worker.log 2>&1 &
 WORKER=$!

@@ -10,6 +10,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.assets.models import Asset, AssetState
@@ -87,6 +88,15 @@ def asset_transition(
     sha256 = stored_sha256(asset)
     if sha256 != asset.sha256:
         raise ApplicationError("The stored file no longer matches its recorded hash.")
+    if to == AssetState.IN_REVIEW:
+        _run_qa(asset)
+    if to == AssetState.APPROVED and asset.project.qa_blocks_approval:
+        failed = [r["name"] for r in asset.qa_results if r.get("status") == "fail"]
+        if failed:
+            raise ApplicationError(
+                "This project does not approve assets that fail automated QA "
+                f"({', '.join(failed)}). Request changes instead."
+            )
 
     before = asset.state
     history = Transition.objects.create(
@@ -117,6 +127,11 @@ def asset_transition(
             body=comment,
         )
     Asset.objects.filter(pk=asset.pk).update(state=to)
+    if to == AssetState.APPROVED:
+        from apps.assets.tasks import make_renditions
+
+        asset_id = str(asset.pk)
+        transaction.on_commit(lambda: make_renditions.apply_async(args=[asset_id], queue="cpu"))
     audit_record(
         actor=actor,
         action=move.action,
@@ -129,6 +144,30 @@ def asset_transition(
 
         transaction.on_commit(lambda: asset_withdrawn.send(sender=Asset, asset_id=asset.pk))
     return history
+
+
+def _run_qa(asset: Asset) -> None:
+    """Automated checks the reviewer sees beside the image; stored on the asset."""
+    from PIL import Image
+
+    from apps.assets.delivery import presets_for
+
+    from . import qa
+
+    project = asset.project
+    with asset.file.open("rb") as fh, Image.open(fh) as image:
+        image.load()
+        results = qa.run_all(
+            image,
+            presets=presets_for(project),
+            brand_colours=project.brand_colours or [],
+            min_sharpness=project.min_sharpness,
+        )
+    asset.qa_results = [r.as_dict() for r in results]
+    asset.qa_checked_at = timezone.now()
+    Asset.objects.filter(pk=asset.pk).update(
+        qa_results=asset.qa_results, qa_checked_at=asset.qa_checked_at
+    )
 
 
 def asset_submit(*, actor: User, asset: Asset) -> Transition:

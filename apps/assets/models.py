@@ -43,6 +43,9 @@ class Asset(models.Model):
     # Set when data-handling policy removed the file (rejected images); the
     # row stays so decisions and the audit trail still resolve.
     purged_at = models.DateTimeField(null=True, blank=True)
+    # Automated QA, run when the asset is submitted for review.
+    qa_results = models.JSONField(default=list, blank=True)
+    qa_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -79,3 +82,79 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"Share link {self.prefix}… for {self.asset_id}"
+
+
+class RenditionPreset(models.Model):
+    """A project's delivery format: size, fit or crop, file format and quality."""
+
+    class Mode(models.TextChoices):
+        FIT = "fit", "Fit inside"
+        CROP = "crop", "Crop to fill (around the focal point)"
+
+    class Format(models.TextChoices):
+        JPEG = "JPEG", "JPEG"
+        WEBP = "WEBP", "WebP"
+        AVIF = "AVIF", "AVIF"
+        PNG = "PNG", "PNG"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="presets")
+    name = models.SlugField(max_length=60)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.CROP)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.JPEG)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True, default=85)
+    ssim_target = models.FloatField(
+        null=True, blank=True, help_text="Smallest file with at least this SSIM, e.g. 0.98."
+    )
+    focal_x = models.FloatField(default=0.5)
+    focal_y = models.FloatField(default=0.5)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="uniq_preset_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.width}x{self.height} {self.format})"
+
+
+def rendition_upload_to(instance: Rendition, filename: str) -> str:
+    return f"renditions/{instance.asset.project.slug}/{instance.asset_id}/{filename}"
+
+
+class Rendition(models.Model):
+    """A delivered file made from an approved asset, with its provenance stamped in.
+
+    The preset is copied into `spec`, so a rendition still says how it was
+    made after the preset changes. `name == "original"` is the full-size
+    delivered original (watermarked and signed); the asset's own file stays
+    the generator's untouched bytes that approval is bound to.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions")
+    name = models.SlugField(max_length=60)
+    spec = models.JSONField(default=dict)
+    file = models.FileField(upload_to=rendition_upload_to, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    ssim = models.FloatField(null=True, blank=True)
+    source_sha256 = models.CharField(
+        max_length=64, help_text="The approved bytes it was made from."
+    )
+    provenance = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["asset", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "name"], name="uniq_rendition_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.asset_id}"

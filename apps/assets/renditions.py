@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -335,9 +336,15 @@ def render(
 
 
 def _render_prepared(
-    prepared: Image.Image, preset: Preset, focal: tuple[float, float] | None, started: float
+    prepared: Image.Image,
+    preset: Preset,
+    focal: tuple[float, float] | None,
+    started: float,
+    before_encode: Callable[[Image.Image], Image.Image] | None = None,
 ) -> RenditionResult:
     resized = _resize(prepared, plan(prepared.size, preset, focal))
+    if before_encode is not None:
+        resized = before_encode(resized)
     ssim: float | None = None
     quality: int | None
     if preset.format not in LOSSY:
@@ -361,9 +368,16 @@ def _render_prepared(
 
 
 def render_all(
-    image: Image.Image, presets: list[Preset], focal: tuple[float, float] | None = None
+    image: Image.Image,
+    presets: list[Preset],
+    focal: tuple[float, float] | None = None,
+    before_encode: Callable[[Image.Image], Image.Image] | None = None,
 ) -> dict[str, RenditionResult]:
     """Every preset of one asset, keyed by preset name.
+
+    ``before_encode`` transforms each resized image before it is encoded
+    (and before any SSIM search), e.g. to embed a watermark that a crop
+    would otherwise cut out of a mark made on the full-size image.
 
     The source is prepared (rotated, colour-converted) once, or twice when it
     has transparency and some presets are JPEG; the preset that triggers a
@@ -379,7 +393,9 @@ def render_all(
         flatten = has_alpha and preset.format == "JPEG"
         if flatten not in prepared:
             prepared[flatten] = _prepare(image, preset.format)
-        results[preset.name] = _render_prepared(prepared[flatten], preset, focal, started)
+        results[preset.name] = _render_prepared(
+            prepared[flatten], preset, focal, started, before_encode
+        )
     return results
 
 

@@ -14,6 +14,13 @@ urlpatterns = [
     path("assets/<uuid:pk>/decide/", approval_views.decide, name="asset-decide"),
     path("assets/<uuid:pk>/withdraw/", approval_views.withdraw, name="asset-withdraw"),
     path("assets/<uuid:pk>/comments/", approval_views.comment, name="asset-comment"),
+    path("export/", views.export, name="export"),
+    path("assets/<uuid:pk>/renditions/", views.renditions_request, name="asset-renditions"),
+    path(
+        "assets/<uuid:pk>/renditions/<slug:name>/",
+        views.rendition_file,
+        name="asset-rendition",
+    ),
     path("assets/<uuid:pk>/share/", views.share_create, name="asset-share"),
     path(
         "assets/<uuid:pk>/share/<int:link_id>/revoke/",

@@ -16,10 +16,13 @@ from apps.core.exceptions import ApplicationError
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 
+from .delivery import presets_for
+from .export import assets_export
 from .filters import GalleryFilter
-from .models import AssetState, ShareLink
+from .models import AssetState, Rendition, ShareLink
 from .selectors import asset_get_for_user, asset_list_for_user
 from .sharing import share_link_create, share_link_revoke
+from .tasks import make_renditions
 
 
 @login_required
@@ -30,7 +33,12 @@ def gallery(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "assets/gallery.html",
-        {"project": project, "assets": selection.qs, "filter": selection},
+        {
+            "project": project,
+            "assets": selection.qs,
+            "filter": selection,
+            "rendition_names": ["original", *(p.name for p in presets_for(project))],
+        },
     )
 
 
@@ -147,3 +155,63 @@ def share_revoke(request: HttpRequest, slug: str, pk: str, link_id: int) -> Http
     if share_link_revoke(actor=request.user, link=link, reason="Revoked in the portal."):  # type: ignore[arg-type]
         messages.success(request, f"Share link {link.prefix}… revoked.")
     return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
+
+
+@login_required
+def rendition_file(request: HttpRequest, slug: str, pk: str, name: str) -> FileResponse:
+    """A delivered file; the same visibility as the asset, and only while approval holds."""
+    project = project_for_request(request, slug)
+    asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    rendition = get_object_or_404(Rendition, asset=asset, name=name)
+    if not approval_holds(asset) or rendition.source_sha256 != asset.sha256:
+        raise Http404("No such rendition.")
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action="asset.download",
+        target=asset,
+        project=project,
+        payload={"rendition": name, "sha256": rendition.sha256},
+    )
+    extension = rendition.format.lower()
+    response = FileResponse(
+        rendition.file.open("rb"),
+        content_type=f"image/{extension}",
+        as_attachment=True,
+        filename=f"{project.slug}-{asset.pk}-{name}.{extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def renditions_request(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    """Make (or remake) the delivered files on the cpu queue; never on this request."""
+    project = project_for_request(request, slug, perm=Perm.VIEW_DRAFTS)
+    asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
+    if not approval_holds(asset):
+        messages.error(request, "Only approved assets get renditions.")
+    else:
+        make_renditions.apply_async(args=[str(asset.pk)], queue="cpu")
+        messages.success(request, "Renditions are being made; reload in a moment.")
+    return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for_request(request, slug)
+    try:
+        data = assets_export(
+            actor=request.user,  # type: ignore[arg-type]
+            project=project,
+            asset_ids=request.POST.getlist("asset"),
+            renditions=request.POST.getlist("rendition"),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("projects:gallery", slug=project.slug)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}-export.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

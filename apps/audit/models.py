@@ -37,6 +37,8 @@ class Action(models.TextChoices):
     APPROVAL_REQUEST_CHANGES = "approval.request_changes", "Changes requested"
     COMMENT_CREATE = "comment.create", "Comment added"
     ASSET_DOWNLOAD = "asset.download", "Asset downloaded"
+    RENDITION_CREATE = "rendition.create", "Renditions made"
+    ASSET_EXPORT = "asset.export", "Assets exported"
     AUDIT_EXPORT = "audit.export", "Audit trail exported"
     AUDIT_VERIFY = "audit.verify", "Audit chain verified"
     AUDIT_CHECKPOINT = "audit.checkpoint", "Audit checkpoint written"

@@ -96,6 +96,7 @@ def _review_context(request: HttpRequest, job: GenerationJob, asset: Asset) -> d
         "comment_form": CommentForm(),
         "share_form": ShareForm() if asset.state == AssetState.APPROVED else None,
         "share_links": asset.share_links.all(),
+        "renditions": asset.renditions.all(),
         "regenerate_form": RegenerateForm(job=job)
         if has_perm(request, Perm.GENERATE, job.project)
         else None,

@@ -43,6 +43,11 @@ class Project(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Review QA: what "on brand" and "sharp enough" mean here, and whether a
+    # failed check stops approval or only informs the reviewer.
+    brand_colours = models.JSONField(default=list, blank=True, help_text='e.g. ["#FF5733"]')
+    min_sharpness = models.FloatField(null=True, blank=True)
+    qa_blocks_approval = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

@@ -264,3 +264,14 @@ POLICY_FILTER_EVAL_MAX_FPR = env.float("POLICY_FILTER_EVAL_MAX_FPR", default=0.0
 POLICY_EMBEDDING_MODEL_DIR = env.str("POLICY_EMBEDDING_MODEL_DIR", default="")
 # Share links expire after at most this many days.
 SHARE_LINK_MAX_DAYS = env.int("SHARE_LINK_MAX_DAYS", default=90)
+
+# --- Provenance (C2PA content credentials) ---
+# PEM files: the signing certificate chain (leaf first), its private key, and
+# the trusted roots verification accepts. `python manage.py c2pa_dev_cert DIR`
+# makes a development CA and leaf; production uses a certificate from a CA
+# that C2PA validators trust. Without a signing pair nothing is delivered.
+C2PA_SIGNING_CERT_CHAIN = env.str("C2PA_SIGNING_CERT_CHAIN", default="")
+C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="")
+C2PA_SIGNING_ALG = env.str("C2PA_SIGNING_ALG", default="")
+C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
+C2PA_TSA_URL = env.str("C2PA_TSA_URL", default="")
