@@ -33,6 +33,9 @@ bench: install services
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_audit.py
 	$(PY) scripts/bench_prompt_filter.py
 	$(PY) scripts/bench_image_filter.py
+	$(PY) scripts/bench_renditions.py
+	$(PY) scripts/bench_provenance.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_delivery.py
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:

@@ -162,3 +162,20 @@ def compliance_officer(db):
     user = UserFactory(username="compliance", is_staff=True)
     user.groups.add(Group.objects.get(name=COMPLIANCE_OFFICERS))
     return user
+
+
+@pytest.fixture(scope="session")
+def signing_pki(tmp_path_factory):
+    """A development CA and C2PA signing leaf, made once per test session."""
+    from apps.assets.provenance.certs import write_dev_pki
+
+    return write_dev_pki(tmp_path_factory.mktemp("signing"))
+
+
+@pytest.fixture
+def signing(settings, signing_pki):
+    """Delivery is configured: renditions and originals can be signed."""
+    settings.C2PA_SIGNING_CERT_CHAIN = str(signing_pki.cert_chain)
+    settings.C2PA_SIGNING_KEY = str(signing_pki.key)
+    settings.C2PA_TRUST_ANCHORS = str(signing_pki.trust_anchors)
+    return signing_pki

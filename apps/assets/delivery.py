@@ -91,7 +91,7 @@ def renditions_make(*, asset_id: str) -> list[str]:
         # so the mark survives into each without a second lossy encode.
         marked = watermark.embed(image.convert("RGB"), asset.pk)
     buffer = io.BytesIO()
-    marked.save(buffer, format="PNG", optimize=True)
+    marked.save(buffer, format="PNG", compress_level=1)
     signed_original, original_report = stamp.sign_delivery(
         data=buffer.getvalue(),
         fmt="PNG",
@@ -148,6 +148,15 @@ def renditions_make(*, asset_id: str) -> list[str]:
         )
     logger.info("Delivered %d renditions of asset %s", len(made) + 1, asset.pk)
     return [ORIGINAL, *(m[0] for m in made)]
+
+
+def delivered_original(asset: Asset) -> Rendition | None:
+    """The signed, watermarked original made from the asset's current approved bytes."""
+    return (
+        Rendition.objects.filter(asset=asset, name=ORIGINAL, source_sha256=asset.sha256)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def delivery_configured() -> bool:

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET
 
 from apps.approvals.models import Verdict
 
+from .delivery import delivered_original
+from .provenance import c2pa
 from .sharing import ShareLinkRefused, share_link_use
 
 R = TypeVar("R", bound=HttpResponseBase)
@@ -38,7 +40,15 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     asset = link.asset
     approval = asset.decisions.filter(verdict=Verdict.APPROVE).order_by("-created_at").first()
     left = None if link.max_downloads is None else max(0, link.max_downloads - link.downloads)
+    delivered = delivered_original(asset)
+    credentials = None
+    if delivered is not None:
+        with delivered.file.open("rb") as fh:
+            credentials = c2pa.read(
+                fh.read(), "image/png", trust_anchors_pem=c2pa.trust_anchors_from_settings()
+            )
     context = {
+        "credentials": credentials,
         "link": link,
         "asset": asset,
         "token": token,
@@ -58,9 +68,12 @@ def share_file(request: HttpRequest, token: str) -> HttpResponseBase:
     except ShareLinkRefused:
         return _secure(_unavailable(request))
     asset = link.asset
-    extension = asset.format.lower()
+    delivered = delivered_original(asset)
+    if delivered is None:  # removed since share_link_use looked
+        return _secure(_unavailable(request))
+    extension = delivered.format.lower()
     response = FileResponse(
-        asset.file.open("rb"),
+        delivered.file.open("rb"),
         content_type=f"image/{extension}",
         as_attachment=download,
         # Built from the id, never from user text: safe in Content-Disposition.

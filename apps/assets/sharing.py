@@ -101,6 +101,8 @@ def share_link_use(*, token: str, download: bool) -> ShareLink:
     """
     from apps.approvals.services import approval_holds
 
+    from .delivery import delivered_original
+
     link = (
         ShareLink.objects.select_related("asset", "asset__project")
         .filter(token_sha256=_digest(token))
@@ -115,6 +117,8 @@ def share_link_use(*, token: str, download: bool) -> ShareLink:
         reason = "expired"
     elif not approval_holds(link.asset):
         reason = "asset not approved"
+    elif delivered_original(link.asset) is None:
+        reason = "not yet delivered (no signed original)"
     elif download:
         # Counted atomically: concurrent downloads cannot pass the limit together.
         within = Q(max_downloads__isnull=True) | Q(downloads__lt=F("max_downloads"))

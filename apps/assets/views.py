@@ -16,7 +16,7 @@ from apps.core.exceptions import ApplicationError
 from apps.projects.access import has_perm, project_for_request
 from apps.projects.models import Perm
 
-from .delivery import presets_for
+from .delivery import delivered_original, presets_for
 from .export import assets_export
 from .filters import GalleryFilter
 from .models import AssetState, Rendition, ShareLink
@@ -96,9 +96,14 @@ def asset_file(request: HttpRequest, slug: str, pk: str) -> FileResponse:
     """
     project = project_for_request(request, slug)
     asset = asset_get_for_user(user=request.user, project=project, asset_id=pk)  # type: ignore[arg-type]
-    if not has_perm(request, Perm.VIEW_DRAFTS, project) and not approval_holds(asset):
-        # Viewers get approved bytes only: a file changed since its approval is not delivered.
-        raise Http404("No such asset.")
+    stored = asset.file
+    if not has_perm(request, Perm.VIEW_DRAFTS, project):
+        # Viewers receive deliveries: the signed, watermarked original made from
+        # the approved bytes; nothing while the approval does not hold.
+        delivered = delivered_original(asset) if approval_holds(asset) else None
+        if delivered is None:
+            raise Http404("No such asset.")
+        stored = delivered.file
     download = request.GET.get("download") == "1"
     if download:
         audit_record(
@@ -109,7 +114,7 @@ def asset_file(request: HttpRequest, slug: str, pk: str) -> FileResponse:
             payload={"sha256": asset.sha256, "state": asset.state},
         )
     response = FileResponse(
-        asset.file.open("rb"),
+        stored.open("rb"),
         content_type=f"image/{asset.format.lower()}",
         as_attachment=download,
         filename=f"{project.slug}-{asset.pk}.{asset.format.lower()}",

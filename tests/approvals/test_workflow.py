@@ -26,14 +26,14 @@ from apps.generation.services import (
     generation_regenerate,
     generation_request,
 )
-from tests.generation.images import complete, tiny_png
+from tests.generation.images import complete, deliver, picture_png
 
 pytestmark = pytest.mark.django_db
 
 
 def _finish(job):
     claim = generation_claim(job_id=job.pk, worker="w")
-    return complete(job_id=job.pk, attempt=claim.attempt, png=tiny_png(),
+    return complete(job_id=job.pk, attempt=claim.attempt, png=picture_png(),
                     first_image_at=timezone.now())
 
 
@@ -83,10 +83,11 @@ def test_each_move_writes_history_and_an_audit_event(asset, member, reviewer):
 
 
 def test_withdrawal_needs_a_reason_and_hides_the_asset_from_viewers(
-    client, asset, member, reviewer, viewer, project
+    client, asset, member, reviewer, viewer, project, signing
 ):
     asset_submit(actor=member, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
+    deliver(asset)
     file_url = reverse("projects:asset-file", args=[project.slug, asset.pk])
     client.force_login(viewer)
     assert client.get(file_url).status_code == 200
@@ -97,9 +98,10 @@ def test_withdrawal_needs_a_reason_and_hides_the_asset_from_viewers(
 
 
 def test_approval_no_longer_holds_once_the_file_changes(client, asset, member, reviewer, viewer,
-                                                        project):
+                                                        project, signing):
     asset_submit(actor=member, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
+    deliver(asset)
     assert approval_holds(asset)
     with open(asset.file.path, "ab") as fh:
         fh.write(b"edited")

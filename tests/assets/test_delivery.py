@@ -16,7 +16,6 @@ from apps.assets.delivery import DEFAULT_PRESETS, renditions_make
 from apps.assets.export import assets_export
 from apps.assets.models import Rendition
 from apps.assets.provenance import c2pa, watermark
-from apps.assets.provenance.certs import write_dev_pki
 from apps.core.exceptions import ApplicationError
 from apps.generation.services import GenerationParams, generation_claim, generation_request
 from tests.generation.images import complete
@@ -24,19 +23,6 @@ from tests.generation.images import complete
 pytestmark = pytest.mark.django_db
 
 MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "AVIF": "image/avif"}
-
-
-@pytest.fixture(scope="session")
-def dev_pki(tmp_path_factory):
-    return write_dev_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture
-def signing(settings, dev_pki):
-    settings.C2PA_SIGNING_CERT_CHAIN = str(dev_pki.cert_chain)
-    settings.C2PA_SIGNING_KEY = str(dev_pki.key)
-    settings.C2PA_TRUST_ANCHORS = str(dev_pki.trust_anchors)
-    return dev_pki
 
 
 def _picture() -> bytes:

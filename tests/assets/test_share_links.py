@@ -16,7 +16,7 @@ from apps.assets.sharing import share_link_create, share_link_revoke
 from apps.audit.models import AuditEvent
 from apps.core.exceptions import ApplicationError, PermissionDenied
 from apps.generation.services import GenerationParams, generation_claim, generation_request
-from tests.generation.images import complete, tiny_png
+from tests.generation.images import complete, deliver, picture_png
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,15 @@ def asset(member, project, draft_route):
     params = GenerationParams(route="draft", width=256, height=256, prompt="a shoe")
     job = generation_request(actor=member, project=project, params=params)
     claim = generation_claim(job_id=job.pk, worker="w")
-    return complete(job_id=job.pk, attempt=claim.attempt, png=tiny_png())
+    return complete(job_id=job.pk, attempt=claim.attempt, png=picture_png())
 
 
 @pytest.fixture
-def approved(asset, member, reviewer):
+def approved(asset, member, reviewer, signing):
     asset_submit(actor=member, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
     asset.refresh_from_db()
-    return asset
+    return deliver(asset)
 
 
 def _share(user, asset, **kwargs):
@@ -62,6 +62,7 @@ def test_the_public_page_shows_the_image_and_its_credentials_safely(client, appr
     assert page.status_code == 200
     html = page.content.decode()
     assert "Agency preview" in html and "trainedAlgorithmicMedia" in html
+    assert "Valid, signed by Imprimatur development C2PA signer" in html
     assert page["X-Content-Type-Options"] == "nosniff"
     assert page["Referrer-Policy"] == "no-referrer"
     file = client.get(reverse("share-file", args=[token]) + "?download=1")

@@ -7,7 +7,7 @@ from apps.generation.services import (
     generation_claim,
         generation_request,
 )
-from tests.generation.images import complete, tiny_png
+from tests.generation.images import complete, deliver, picture_png
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def asset(member, project, draft_route):
     )
     claim = generation_claim(job_id=job.pk, worker="w")
     return complete(
-        job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
+        job_id=job.pk, attempt=claim.attempt, png=picture_png(), first_image_at=timezone.now()
     )
 
 
@@ -43,7 +43,7 @@ def test_creators_see_the_image_in_the_gallery_and_on_the_job_page(client, membe
     response = client.get(file_url)
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == tiny_png()
+    assert b"".join(response.streaming_content) == picture_png()
 
 
 def test_outsider_cannot_fetch_the_file_or_see_the_gallery(client, outsider, asset):
@@ -59,7 +59,7 @@ def test_file_is_not_reachable_through_another_projects_url(client, outsider, as
     assert response.status_code == 404
 
 
-def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset):
+def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset, signing):
     from apps.approvals.services import asset_decide, asset_submit
 
     client.force_login(viewer)
@@ -70,6 +70,7 @@ def test_viewers_see_only_approved_assets(client, viewer, reviewer, asset):
 
     asset_submit(actor=asset.job.created_by, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
+    deliver(asset)
 
     assert file_url in client.get(reverse("projects:gallery", args=[slug])).content.decode()
     assert client.get(file_url).status_code == 200

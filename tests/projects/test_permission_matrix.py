@@ -13,7 +13,7 @@ from apps.generation.services import (
     generation_claim,
         generation_request,
 )
-from tests.generation.images import complete, tiny_png
+from tests.generation.images import complete, deliver, picture_png
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +28,21 @@ def _asset(project, creator):
     )
     claim = generation_claim(job_id=job.pk, worker="w")
     return complete(
-        job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
+        job_id=job.pk, attempt=claim.attempt, png=picture_png(), first_image_at=timezone.now()
     )
 
 
 @pytest.fixture
 def world(
-    owner, reviewer, member, viewer, outsider, compliance_officer, project, template, draft_route
+    owner, reviewer, member, viewer, outsider, compliance_officer, project, template, draft_route,
+    signing,
 ):
     draft = _asset(project, member)
     asset_submit(actor=member, asset=draft)
     approved = _asset(project, member)
     asset_submit(actor=member, asset=approved)
     asset_decide(actor=reviewer, asset=approved, verdict=Verdict.APPROVE)
+    deliver(approved)
     return {
         "users": {
             "manager": owner,
