@@ -108,3 +108,48 @@ def membership_remove(*, actor: User, project: Project, user: User) -> None:
         payload={"user": user.get_username(), "before": membership.role, "after": None},
     )
     membership.delete()
+
+
+@transaction.atomic
+def project_review_settings_update(
+    *,
+    actor: User,
+    project: Project,
+    brand_colours: list[str],
+    min_sharpness: float | None,
+    qa_blocks_approval: bool,
+) -> Project:
+    """What automated QA checks against, and whether a failed check blocks approval."""
+    from apps.approvals.qa import parse_hex
+
+    _require_manager(actor, project)
+    cleaned = []
+    for colour in brand_colours:
+        try:
+            rgb = parse_hex(colour)
+        except ValueError as exc:
+            raise ValidationError({"brand_colours": f"'{colour}' is not a hex colour."}) from exc
+        cleaned.append("#{:02X}{:02X}{:02X}".format(*rgb))
+    if min_sharpness is not None and min_sharpness < 0:
+        raise ValidationError({"min_sharpness": "Use zero or more."})
+    before = {
+        "brand_colours": project.brand_colours,
+        "min_sharpness": project.min_sharpness,
+        "qa_blocks_approval": project.qa_blocks_approval,
+    }
+    after = {
+        "brand_colours": cleaned,
+        "min_sharpness": min_sharpness,
+        "qa_blocks_approval": qa_blocks_approval,
+    }
+    Project.objects.filter(pk=project.pk).update(**after)
+    for name, value in after.items():
+        setattr(project, name, value)
+    audit_record(
+        actor=actor,
+        action="project.edit",
+        target=project,
+        project=project,
+        payload={"before": before, "after": after},
+    )
+    return project

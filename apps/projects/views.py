@@ -1,3 +1,7 @@
+
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -6,6 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
+from apps.assets.delivery import DEFAULT_PRESETS
+from apps.assets.models import RenditionPreset
+from apps.assets.services import preset_delete, preset_save
 from apps.core.exceptions import ApplicationError
 from apps.generation.selectors import job_list_for_project
 
@@ -13,7 +20,7 @@ from .access import has_perm, project_for_request
 from .forms import MemberForm, RoleForm
 from .models import Perm
 from .selectors import member_list, membership_get, project_list_for_user
-from .services import membership_remove, membership_set
+from .services import membership_remove, membership_set, project_review_settings_update
 
 
 @login_required
@@ -94,3 +101,80 @@ def member_change(request: HttpRequest, slug: str, username: str) -> HttpRespons
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("projects:members", slug=project.slug)
+
+
+class ReviewSettingsForm(forms.Form):
+    brand_colours = forms.CharField(
+        required=False, help_text="Hex colours, comma separated, e.g. #FF5733, #1B2A4A."
+    )
+    min_sharpness = forms.FloatField(
+        required=False, min_value=0, help_text="Empty: no sharpness check. 25 suits photos."
+    )
+    qa_blocks_approval = forms.BooleanField(
+        required=False, label="A failed QA check blocks approval"
+    )
+
+
+class PresetForm(forms.ModelForm):
+    class Meta:
+        model = RenditionPreset
+        fields = [
+            "name", "width", "height", "mode", "format", "quality", "ssim_target",
+            "focal_x", "focal_y",
+        ]
+
+
+@login_required
+def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Managers set what QA checks against and which renditions are delivered."""
+    project = project_for_request(request, slug, perm=Perm.MANAGE)
+    actor: Any = request.user
+    review_form = ReviewSettingsForm(
+        request.POST if "review" in request.POST else None,
+        initial={
+            "brand_colours": ", ".join(project.brand_colours or []),
+            "min_sharpness": project.min_sharpness,
+            "qa_blocks_approval": project.qa_blocks_approval,
+        },
+    )
+    preset_form = PresetForm(request.POST if "preset" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "review" in request.POST and review_form.is_valid():
+                data = review_form.cleaned_data
+                colours = [c.strip() for c in data["brand_colours"].split(",") if c.strip()]
+                project_review_settings_update(
+                    actor=actor,
+                    project=project,
+                    brand_colours=colours,
+                    min_sharpness=data["min_sharpness"],
+                    qa_blocks_approval=data["qa_blocks_approval"],
+                )
+                messages.success(request, "Review settings saved.")
+                return redirect("projects:settings", slug=project.slug)
+            if "preset" in request.POST and preset_form.is_valid():
+                preset_save(actor=actor, project=project, preset=preset_form.save(commit=False))
+                messages.success(request, "Preset added.")
+                return redirect("projects:settings", slug=project.slug)
+            if "delete_preset" in request.POST:
+                preset = project.presets.filter(pk=request.POST["delete_preset"]).first()
+                if preset is not None:
+                    preset_delete(actor=actor, project=project, preset=preset)
+                    messages.success(request, f"Preset {preset.name} removed.")
+                return redirect("projects:settings", slug=project.slug)
+        except ValidationError as exc:
+            target = review_form if "review" in request.POST else preset_form
+            for message in exc.messages:
+                target.add_error(None, message)
+    return render(
+        request,
+        "projects/settings.html",
+        {
+            "project": project,
+            "review_form": review_form,
+            "preset_form": preset_form,
+            "presets": project.presets.all(),
+            "defaults": DEFAULT_PRESETS,
+        },
+        status=400 if review_form.errors or preset_form.errors else 200,
+    )
