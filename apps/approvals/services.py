@@ -128,10 +128,10 @@ def asset_transition(
         )
     Asset.objects.filter(pk=asset.pk).update(state=to)
     if to == AssetState.APPROVED:
-        from apps.assets.tasks import make_renditions
+        from apps.assets.tasks import publish_renditions
 
         asset_id = str(asset.pk)
-        transaction.on_commit(lambda: make_renditions.apply_async(args=[asset_id], queue="cpu"))
+        transaction.on_commit(lambda: publish_renditions(asset_id))
     audit_record(
         actor=actor,
         action=move.action,

@@ -22,7 +22,7 @@ from .filters import GalleryFilter
 from .models import AssetState, Rendition, ShareLink
 from .selectors import asset_get_for_user, asset_list_for_user
 from .sharing import share_link_create, share_link_revoke
-from .tasks import make_renditions
+from .tasks import publish_renditions
 
 
 @login_required
@@ -197,7 +197,7 @@ def renditions_request(request: HttpRequest, slug: str, pk: str) -> HttpResponse
     if not approval_holds(asset):
         messages.error(request, "Only approved assets get renditions.")
     else:
-        make_renditions.apply_async(args=[str(asset.pk)], queue="cpu")
+        publish_renditions(str(asset.pk))
         messages.success(request, "Renditions are being made; reload in a moment.")
     return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
 

@@ -275,3 +275,5 @@ C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="")
 C2PA_SIGNING_ALG = env.str("C2PA_SIGNING_ALG", default="")
 C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
 C2PA_TSA_URL = env.str("C2PA_TSA_URL", default="")
+# Renditions and provenance run on this queue's (CPU) workers.
+DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="cpu")
