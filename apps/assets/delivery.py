@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -90,22 +92,33 @@ def renditions_make(*, asset_id: str) -> list[str]:
         # Marked once at full size; renditions are made from the marked pixels,
         # so the mark survives into each without a second lossy encode.
         marked = watermark.embed(image.convert("RGB"), asset.pk)
-    buffer = io.BytesIO()
-    marked.save(buffer, format="PNG", compress_level=1)
-    signed_original, original_report = stamp.sign_delivery(
-        data=buffer.getvalue(),
-        fmt="PNG",
-        asset=asset,
-        title=f"{asset.project.slug}-{asset.pk}.png",
-    )
-    # Each rendition is marked again after resizing: a crop cuts away part of
-    # the full-size mark's grid, and re-marking costs about 25 ms.
-    def mark(resized: Image.Image) -> Image.Image:
-        return watermark.embed(resized, asset.pk)
+    # Renditions are made from the marked pixels; the mark lives on a grid over
+    # the whole frame, so it survives scaling but not a crop to another shape.
+    # Those renditions are marked again after resizing (about 25 ms each).
+    source_ratio = marked.width / marked.height
 
-    with asset.file.open("rb") as fh, Image.open(fh) as image:
-        image.load()
-        results = render_all(image, presets_for(asset.project), before_encode=mark)
+    def mark_if_cropped(resized: Image.Image) -> Image.Image:
+        ratio = resized.width / resized.height
+        if abs(ratio - source_ratio) / source_ratio > 0.02:
+            return watermark.embed(resized, asset.pk)
+        return resized
+
+    def signed_png() -> tuple[bytes, dict[str, Any]]:
+        buffer = io.BytesIO()
+        marked.save(buffer, format="PNG", compress_level=1)
+        return stamp.sign_delivery(
+            data=buffer.getvalue(),
+            fmt="PNG",
+            asset=asset,
+            title=f"{asset.project.slug}-{asset.pk}.png",
+        )
+
+    # The original's PNG encode and the renditions' encodes release the GIL:
+    # run them side by side (this is most of the delivery's time).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        original_future = pool.submit(signed_png)
+        results = render_all(marked, presets_for(asset.project), before_encode=mark_if_cropped)
+        signed_original, original_report = original_future.result()
     made: list[tuple[str, dict[str, object], bytes, dict[str, object]]] = []
     for preset in presets_for(asset.project):
         result = results[preset.name]
