@@ -20,4 +20,3 @@ class WithdrawForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -80,8 +80,9 @@ def comment(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         if not form.is_valid():
             raise ApplicationError("Write something.")
         parent: Any = None
-        if form.cleaned_data.get("parent"):
-            parent = Comment.objects.filter(asset=asset, pk=form.cleaned_data["parent"]).first()
+        parent_id = request.POST.get("parent", "")
+        if parent_id.isdigit():  # a reply, from the thread's own small form
+            parent = Comment.objects.filter(asset=asset, pk=int(parent_id)).first()
         comment_create(
             actor=request.user,  # type: ignore[arg-type]
             asset=asset,

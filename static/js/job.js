@@ -34,7 +34,12 @@
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) {
         render(s);
-        if (s.final) return;
+        if (s.final) {
+          // The review, lineage and delivery sections are rendered by the server:
+          // show them once the job has finished while this page was open.
+          if (root.dataset.final === "0" && s.status === "succeeded") window.location.reload();
+          return;
+        }
         setTimeout(poll, 250);
       })
       .catch(function () { setTimeout(poll, 2000); });

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import connections
+from playwright.sync_api import Error as PlaywrightError
 
 from apps.generation.models import GenerationJob, JobStatus
 from tests.workers import delete_queues, start_worker
@@ -73,10 +74,15 @@ def test_creator_generates_and_watches_progress_until_the_image_appears(
         seen: list[int] = []
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            seen.append(page.evaluate("document.getElementById('job-progress').value"))
-            if page.locator("#job-image").is_visible():
-                break
+            try:
+                seen.append(page.evaluate("document.getElementById('job-progress').value"))
+                if page.locator("#job-image").is_visible():
+                    break
+            except PlaywrightError:
+                pass  # the page reloads itself once the job is done
             page.wait_for_timeout(100)
+        # Finished while open: the page reloads to show the review section.
+        page.get_by_role("heading", name="Review").wait_for()
 
         page.wait_for_function(
             "document.getElementById('job-image').complete"
@@ -99,3 +105,4 @@ def test_creator_generates_and_watches_progress_until_the_image_appears(
     assert seen == sorted(seen)  # and never went backwards
     assert page.evaluate("document.getElementById('job-progress').value") == 100
     assert page.locator("#job-status").inner_text() == "Succeeded"
+    assert page.get_by_role("button", name="Submit for review").is_visible()
