@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("projects/", include("apps.projects.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("apps.api.urls")),
     path("s/<str:token>/", share_views.share_page, name="share-page"),
     path("s/<str:token>/file/", share_views.share_file, name="share-file"),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "guardian",
     "apps.core",
     "apps.accounts",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "apps.approvals",
     "apps.audit",
     "apps.policies",
+    "apps.api",
     "axes",
 ]
 
@@ -279,3 +281,34 @@ C2PA_TRUST_ANCHORS = env.str("C2PA_TRUST_ANCHORS", default="")
 C2PA_TSA_URL = env.str("C2PA_TSA_URL", default="")
 # Renditions and provenance run on this queue's (CPU) workers.
 DELIVERY_QUEUE = env.str("DELIVERY_QUEUE", default="cpu")
+
+# --- REST API ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.auth.RedisRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.CreatedCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.errors.problem_handler",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Imprimatur API",
+    "DESCRIPTION": "Governed image generation for CMSs: templates, generations, review and "
+    "approved assets. Errors are RFC 9457 problem+json.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# Keyed hash for API key secrets (HMAC-SHA256). Changing it invalidates every key.
+API_KEY_PEPPER = env_secret("API_KEY_PEPPER", SECRET_KEY) or ""
+# Requests per window per API key (or signed-in user), counted in Redis.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
+API_RATE_LIMIT_REDIS_URL = env.str("API_RATE_LIMIT_REDIS_URL", default="redis://127.0.0.1:6379/1")

@@ -1,0 +1,10 @@
+from rest_framework.pagination import CursorPagination
+
+
+class CreatedCursorPagination(CursorPagination):
+    """Stable under inserts: a CMS paging through assets never sees one twice."""
+
+    ordering = "-created_at"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"

@@ -1,0 +1,146 @@
+"""Small input and output shapes; the services decide every rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.approvals.models import Comment, Decision
+from apps.assets.models import Asset, Rendition
+from apps.generation.models import GenerationJob
+from apps.projects.models import Project
+from apps.prompts.models import PromptTemplate
+
+
+class ProjectOut(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["slug", "name", "description", "created_at"]
+
+
+class TemplateOut(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current_version.number", read_only=True)
+    body = serializers.CharField(source="current_version.body", read_only=True)
+    negative_prompt = serializers.CharField(
+        source="current_version.negative_prompt", read_only=True
+    )
+    variables = serializers.ListField(
+        source="current_version.variables", child=serializers.CharField(), read_only=True
+    )
+
+    class Meta:
+        model = PromptTemplate
+        fields = ["id", "name", "version", "body", "negative_prompt", "variables", "created_at"]
+
+
+class TemplateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    body = serializers.CharField()
+    negative_prompt = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class JobIn(serializers.Serializer):
+    route = serializers.CharField()
+    width = serializers.IntegerField(min_value=16, max_value=4096)
+    height = serializers.IntegerField(min_value=16, max_value=4096)
+    prompt = serializers.CharField(required=False, allow_blank=True, default="")
+    negative_prompt = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    template = serializers.IntegerField(required=False, help_text="Template id (current version).")
+    variables = serializers.DictField(child=serializers.CharField(), required=False)
+    seed = serializers.IntegerField(required=False, min_value=0)
+    steps = serializers.IntegerField(required=False, min_value=1)
+    guidance = serializers.FloatField(required=False, min_value=0)
+    parent_asset = serializers.UUIDField(required=False, help_text="Regenerate from this asset.")
+
+
+class JobOut(serializers.ModelSerializer):
+    route = serializers.CharField(source="route.name")
+    progress = serializers.IntegerField(source="progress_percent")
+    asset = serializers.SerializerMethodField()
+    parent_asset = serializers.UUIDField(source="parent_asset_id", allow_null=True)
+
+    class Meta:
+        model = GenerationJob
+        fields = [
+            "id", "status", "stage", "progress", "progress_step", "steps", "guidance", "seed",
+            "width", "height", "route", "prompt", "negative_prompt", "failure_reason",
+            "model_name", "weights_revision", "parent_asset", "asset",
+            "created_at", "started_at", "first_image_at", "finished_at",
+        ]
+
+    def get_asset(self, job: GenerationJob) -> str | None:
+        asset = getattr(job, "asset", None)
+        return str(asset.pk) if asset is not None else None
+
+
+class RenditionOut(serializers.ModelSerializer):
+    class Meta:
+        model = Rendition
+        fields = ["name", "format", "width", "height", "size_bytes", "sha256", "quality", "ssim"]
+
+
+class DecisionOut(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["verdict", "comment", "decided_by_username", "content_sha256", "created_at"]
+
+
+class AssetOut(serializers.ModelSerializer):
+    job = serializers.UUIDField(source="job_id")
+    route = serializers.CharField(source="job.route.name")
+    created_by = serializers.CharField(source="job.created_by.username", default=None)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id", "state", "sha256", "format", "width", "height", "size_bytes", "job", "route",
+            "created_by", "created_at",
+        ]
+
+
+class AssetDetailOut(AssetOut):
+    lineage = serializers.SerializerMethodField()
+    qa = serializers.JSONField(source="qa_results")
+    decisions = DecisionOut(many=True)
+    renditions = RenditionOut(many=True)
+    provenance = serializers.SerializerMethodField()
+
+    class Meta(AssetOut.Meta):
+        fields = [*AssetOut.Meta.fields, "lineage", "qa", "decisions", "renditions", "provenance"]
+
+    def get_lineage(self, asset: Asset) -> list[str]:
+        from apps.assets.selectors import asset_lineage
+
+        return [str(a.pk) for a in asset_lineage(asset=asset)]
+
+    def get_provenance(self, asset: Asset) -> dict[str, Any]:
+        original = next((r for r in asset.renditions.all() if r.name == "original"), None)
+        return {
+            "digital_source_type": "trainedAlgorithmicMedia",
+            "model": asset.job.model_name,
+            "weights_revision": asset.job.weights_revision,
+            "c2pa": (original.provenance.get("c2pa") if original else None) or "not delivered yet",
+        }
+
+
+class DecisionIn(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=["approve", "reject", "request_changes"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawIn(serializers.Serializer):
+    comment = serializers.CharField()
+
+
+class CommentOut(serializers.ModelSerializer):
+    verdict = serializers.CharField(source="decision.verdict", default=None)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "parent", "author_username", "body", "verdict", "created_at"]
+
+
+class CommentIn(serializers.Serializer):
+    body = serializers.CharField()
+    parent = serializers.IntegerField(required=False)

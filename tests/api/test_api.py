@@ -1,0 +1,193 @@
+"""REST API v1: API keys (scopes, project, revocation), problem+json errors,
+idempotent submission, assets with ETags, review through the same services."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from apps.api.keys import api_key_create, api_key_revoke, api_key_rotate
+from apps.approvals.services import asset_decide, asset_submit
+from apps.audit.models import AuditEvent
+from apps.generation.models import GenerationJob
+from apps.generation.services import GenerationParams, generation_claim, generation_request
+from tests.generation.images import complete, deliver, picture_png
+
+pytestmark = pytest.mark.django_db
+
+ALL = ["assets:read", "generations:submit", "review"]
+
+
+def _client(token=None, user=None):
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    if user:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def key(owner, project):
+    return api_key_create(actor=owner, project=project, name="CMS", scopes=ALL)
+
+
+def _jobs_url(slug="spring"):
+    return reverse("api-jobs", args=[slug])
+
+
+def _asset(user, project, approve_by=None):
+    params = GenerationParams(route="draft", width=256, height=256, prompt="a red ball")
+    job = generation_request(actor=user, project=project, params=params)
+    claim = generation_claim(job_id=job.pk, worker="w")
+    asset = complete(job_id=job.pk, attempt=claim.attempt, png=picture_png())
+    if approve_by:
+        asset_submit(actor=user, asset=asset)
+        asset_decide(actor=approve_by, asset=asset, verdict="approve")
+    return asset
+
+
+def test_the_token_is_shown_once_stored_as_a_keyed_hash_and_audited(key):
+    assert key.token.startswith(f"imp_{key.key.prefix}_")
+    secret = key.token.split("_", 2)[2]
+    assert secret not in str(key.key.secret_hmac) and len(key.key.secret_hmac) == 64
+    assert AuditEvent.objects.filter(action="api_key.create").exists()
+
+
+def test_a_key_submits_a_generation_and_reads_its_status(key, draft_route):
+    client = _client(key.token)
+    response = client.post(
+        _jobs_url(), {"route": "draft", "width": 256, "height": 256, "prompt": "a red shoe"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    job = response.json()
+    assert job["status"] == "queued" and job["steps"] == 8
+    detail = client.get(reverse("api-job", args=["spring", job["id"]]))
+    assert detail.status_code == 200 and detail.json()["progress"] == 0
+
+
+def test_idempotent_retry_returns_the_same_job_and_a_changed_body_is_refused(key, draft_route):
+    client = _client(key.token)
+    body = {"route": "draft", "width": 256, "height": 256, "prompt": "a red shoe", "seed": 5}
+    first = client.post(_jobs_url(), body, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = client.post(_jobs_url(), body, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert GenerationJob.objects.count() == 1
+    other = client.post(_jobs_url(), body | {"seed": 6}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert other.status_code == 422
+    assert other["Content-Type"] == "application/problem+json"
+    assert other.json()["type"].endswith("idempotency-mismatch")
+
+
+def test_errors_are_problem_json_with_field_errors_and_policy_rules(key, draft_route):
+    client = _client(key.token)
+    bad = client.post(_jobs_url(), {"route": "draft", "width": 500, "height": 256,
+                                    "prompt": "x"}, format="json")
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert "size" in bad.json()["errors"]
+    refused = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
+                                        "prompt": "nude photo of a child"}, format="json")
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["rules"] and "child" not in str(problem)
+
+
+def test_a_revoked_key_is_refused_on_its_very_next_request(key, owner, draft_route):
+    client = _client(key.token)
+    assert client.get(_jobs_url()).status_code == 200
+    api_key_revoke(actor=owner, key=key.key)
+    response = client.get(_jobs_url())
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_rotation_issues_a_new_key_and_retires_the_old(key, owner, draft_route):
+    new = api_key_rotate(actor=owner, key=key.key)
+    assert _client(key.token).get(_jobs_url()).status_code == 401
+    assert _client(new.token).get(_jobs_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("scopes", "url_name", "method", "expected"),
+    [
+        (["assets:read"], "api-jobs", "get", 403),
+        (["assets:read"], "api-assets", "get", 200),
+        (["generations:submit"], "api-assets", "get", 403),
+        (["generations:submit"], "api-jobs", "get", 200),
+    ],
+)
+def test_scopes_limit_what_a_key_may_do(owner, project, draft_route, scopes, url_name, method,
+                                        expected):
+    new = api_key_create(actor=owner, project=project, name="k", scopes=scopes)
+    response = getattr(_client(new.token), method)(reverse(url_name, args=["spring"]))
+    assert response.status_code == expected
+
+
+def test_another_projects_objects_answer_404(key, outsider, member, project, draft_route):
+    from apps.projects.models import Project
+
+    other = Project.objects.get(slug="other")
+    other_key = api_key_create(actor=outsider, project=other, name="k", scopes=ALL)
+    asset = _asset(member, project)
+    client = _client(other_key.token)
+    assert client.get(reverse("api-project", args=["spring"])).status_code == 404
+    assert client.get(reverse("api-asset", args=["spring", asset.pk])).status_code == 404
+    assert client.get(reverse("api-asset", args=["other", asset.pk])).status_code == 404
+    listed = client.get(reverse("api-projects")).json()["results"]
+    assert [p["slug"] for p in listed] == ["other"]
+
+
+def test_a_read_key_sees_only_approved_assets_and_downloads_with_an_etag(
+    owner, member, reviewer, project, draft_route, signing
+):
+    draft = _asset(member, project)
+    approved = deliver(_asset(member, project, approve_by=reviewer))
+    reader = api_key_create(actor=owner, project=project, name="r", scopes=["assets:read"])
+    client = _client(reader.token)
+    ids = [a["id"] for a in client.get(reverse("api-assets", args=["spring"])).json()["results"]]
+    assert ids == [str(approved.pk)] and str(draft.pk) not in ids
+    detail = client.get(reverse("api-asset", args=["spring", approved.pk])).json()
+    assert detail["provenance"]["c2pa"] == "signed" and detail["lineage"] == [str(approved.pk)]
+    url = reverse("api-rendition-file", args=["spring", approved.pk, "thumbnail"])
+    response = client.get(url)
+    assert response.status_code == 200
+    etag = response["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_review_through_the_api_keeps_separation_of_duties(key, owner, member, project,
+                                                           draft_route):
+    client = _client(key.token)
+    created = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
+                                        "prompt": "a shoe"}, format="json").json()
+    job = GenerationJob.objects.get(pk=created["id"])
+    claim = generation_claim(job_id=job.pk, worker="w")
+    asset = complete(job_id=job.pk, attempt=claim.attempt, png=picture_png())
+    assert client.post(reverse("api-submit", args=["spring", asset.pk])).status_code == 200
+    own = client.post(reverse("api-decide", args=["spring", asset.pk]), {"verdict": "approve"},
+                      format="json")
+    assert own.status_code == 409 and "someone else" in own.json()["detail"]
+    person = _client(user=owner)
+    decided = person.post(reverse("api-decide", args=["spring", asset.pk]),
+                          {"verdict": "request_changes", "comment": "Brighter."}, format="json")
+    assert decided.status_code == 200 and decided.json()["state"] == "changes_requested"
+
+
+def test_the_schema_and_docs_are_served(client, owner):
+    client.force_login(owner)
+    schema = client.get(reverse("api-schema"))
+    assert schema.status_code == 200 and b"/api/v1/projects/{slug}/jobs/" in schema.content
+    assert client.get(reverse("api-docs")).status_code == 200
+
+
+def test_the_portal_shows_a_new_key_once(client, owner, project):
+    client.force_login(owner)
+    url = reverse("projects:api-keys", args=[project.slug])
+    response = client.post(url, {"name": "CMS", "scopes": ["assets:read"], "expires_in_days": 30})
+    token = response.context["token"]
+    assert token and token in response.content.decode()
+    assert token not in client.get(url).content.decode()
