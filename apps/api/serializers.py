@@ -144,3 +144,60 @@ class CommentOut(serializers.ModelSerializer):
 class CommentIn(serializers.Serializer):
     body = serializers.CharField()
     parent = serializers.IntegerField(required=False)
+
+
+class ShareLinkOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    asset = serializers.UUIDField(source="asset_id")
+    prefix = serializers.CharField()
+    label = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    max_downloads = serializers.IntegerField(allow_null=True)
+    downloads = serializers.IntegerField()
+    views = serializers.IntegerField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ShareLinkIn(serializers.Serializer):
+    label = serializers.CharField(required=False, allow_blank=True, default="")
+    expires_in_days = serializers.IntegerField(default=7)
+    max_downloads = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ShareLinkCreated(ShareLinkOut):
+    url = serializers.CharField(help_text="Shown once: only its hash is stored.")
+
+
+class AuditEventOut(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor_username = serializers.CharField()
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    target_label = serializers.CharField()
+    project_slug = serializers.CharField()
+    request_id = serializers.CharField()
+    ip = serializers.CharField(allow_null=True)
+    payload = serializers.JSONField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+class UsagePolicyOut(serializers.Serializer):
+    project = serializers.CharField(source="project.slug", default=None)
+    version = serializers.IntegerField()
+    intended_use = serializers.CharField()
+    allowed_routes = serializers.SerializerMethodField()
+    max_width = serializers.IntegerField()
+    max_height = serializers.IntegerField()
+    max_steps = serializers.IntegerField()
+    finals_need_approval = serializers.BooleanField()
+    prompt_retention_days = serializers.IntegerField(allow_null=True)
+    quarantine_retention_days = serializers.IntegerField()
+    rejected_retention_days = serializers.IntegerField(allow_null=True)
+    legal_hold = serializers.BooleanField()
+
+    def get_allowed_routes(self, policy: Any) -> list[str]:
+        return [r.name for r in policy.allowed_routes.all()]

@@ -25,6 +25,18 @@ urlpatterns = [
         f"v1/{P}/assets/<uuid:pk>/withdraw/", views.AssetWithdraw.as_view(), name="api-withdraw"
     ),
     path(f"v1/{P}/assets/<uuid:pk>/comments/", views.CommentList.as_view(), name="api-comments"),
+    path(
+        f"v1/{P}/assets/<uuid:pk>/share-links/",
+        views.ShareLinkList.as_view(),
+        name="api-share-links",
+    ),
+    path(
+        f"v1/{P}/assets/<uuid:pk>/share-links/<int:link_id>/revoke/",
+        views.ShareLinkRevoke.as_view(),
+        name="api-share-link-revoke",
+    ),
+    path(f"v1/{P}/usage-policy/", views.UsagePolicyDetail.as_view(), name="api-usage-policy"),
+    path("v1/audit/events/", views.AuditEventList.as_view(), name="api-audit-events"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

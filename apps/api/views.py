@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
@@ -31,8 +32,10 @@ from apps.approvals.services import (
     comment_create,
 )
 from apps.assets.delivery import delivered_original
-from apps.assets.models import Asset, Rendition
+from apps.assets.models import Asset, Rendition, ShareLink
 from apps.assets.selectors import asset_get_for_user, asset_list_for_user
+from apps.assets.sharing import share_link_create, share_link_revoke
+from apps.audit.models import AuditEvent
 from apps.generation.models import GenerationJob
 from apps.generation.selectors import job_get_in_project, job_list_for_project
 from apps.generation.services import GenerationParams, generation_request
@@ -45,6 +48,7 @@ from apps.prompts.services import template_create
 from . import serializers as s
 from .errors import IdempotencyMismatch
 from .models import ApiKey, IdempotencyRecord, Scope
+from .pagination import SequenceCursorPagination
 
 
 def require_scope(request: Request, scope: str) -> None:
@@ -311,3 +315,73 @@ class CommentList(ProjectScoped, generics.ListAPIView):
             actor=request.user, asset=asset, body=data.validated_data["body"], parent=parent  # type: ignore[arg-type]
         )
         return Response(s.CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkList(ProjectScoped, generics.ListAPIView):
+    serializer_class = s.ShareLinkOut
+
+    def _asset(self) -> Asset:
+        project = self.project(Perm.VIEW_DRAFTS, hidden=True)
+        user: Any = self.request.user
+        return asset_get_for_user(user=user, project=project, asset_id=str(self.kwargs["pk"]))
+
+    def get_queryset(self) -> QuerySet[ShareLink]:
+        require_scope(self.request, Scope.READ_ASSETS)
+        return self._asset().share_links.all()
+
+    @extend_schema(request=s.ShareLinkIn, responses={201: s.ShareLinkCreated})
+    def post(self, request: Request, slug: str, pk: str) -> Response:
+        require_scope(request, Scope.READ_ASSETS)
+        asset = self._asset()
+        data = s.ShareLinkIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = share_link_create(actor=request.user, asset=asset, **data.validated_data)  # type: ignore[arg-type]
+        body = dict(s.ShareLinkOut(new.link).data)
+        body["url"] = request.build_absolute_uri(reverse("share-page", args=[new.token]))
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ShareLinkRevoke(ProjectScoped, APIView):
+    @extend_schema(request=None, responses={200: s.ShareLinkOut})
+    def post(self, request: Request, slug: str, pk: str, link_id: int) -> Response:
+        require_scope(request, Scope.READ_ASSETS)
+        project = self.project(Perm.VIEW_DRAFTS, hidden=True)
+        user: Any = request.user
+        asset = asset_get_for_user(user=user, project=project, asset_id=str(pk))
+        link = get_object_or_404(ShareLink, asset=asset, pk=link_id)
+        share_link_revoke(actor=user, link=link, reason="Revoked through the API.")
+        link.refresh_from_db()
+        return Response(s.ShareLinkOut(link).data)
+
+
+class AuditEventList(generics.ListAPIView):
+    """The audit trail, read-only, for compliance officers (`audit.view_auditevent`)."""
+
+    serializer_class = s.AuditEventOut
+    pagination_class = SequenceCursorPagination
+    filterset_fields = {
+        "action": ["exact"],
+        "actor_username": ["exact"],
+        "project_slug": ["exact"],
+        "target_type": ["exact"],
+        "target_id": ["exact"],
+        "created_at": ["gte", "lte"],
+    }
+
+    def get_queryset(self) -> QuerySet[AuditEvent]:
+        if isinstance(self.request.auth, ApiKey) or not self.request.user.has_perm(
+            "audit.view_auditevent"
+        ):
+            raise PermissionDenied("Only compliance officers read the audit trail.")
+        return AuditEvent.objects.all()
+
+
+class UsagePolicyDetail(ProjectScoped, generics.RetrieveAPIView):
+    """The usage and data-handling policy in force for a project (read-only here)."""
+
+    serializer_class = s.UsagePolicyOut
+
+    def get_object(self) -> Any:
+        from apps.policies.gate import usage_policy_for
+
+        return usage_policy_for(self.project())

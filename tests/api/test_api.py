@@ -191,3 +191,33 @@ def test_the_portal_shows_a_new_key_once(client, owner, project):
     token = response.context["token"]
     assert token and token in response.content.decode()
     assert token not in client.get(url).content.decode()
+
+
+def test_share_links_through_the_api(owner, member, reviewer, project, draft_route, signing):
+    approved = deliver(_asset(member, project, approve_by=reviewer))
+    sharer = api_key_create(
+        actor=owner, project=project, name="s", scopes=["assets:read", "generations:submit"]
+    )
+    client = _client(sharer.token)
+    url = reverse("api-share-links", args=["spring", approved.pk])
+    created = client.post(url, {"expires_in_days": 2, "max_downloads": 1}, format="json")
+    assert created.status_code == 201 and "/s/" in created.json()["url"]
+    assert [link["prefix"] for link in client.get(url).json()["results"]] == [
+        created.json()["prefix"]
+    ]
+    revoke = reverse("api-share-link-revoke", args=["spring", approved.pk, created.json()["id"]])
+    assert client.post(revoke).json()["revoked_at"] is not None
+
+
+def test_only_compliance_officers_read_the_audit_trail(compliance_officer, owner, key):
+    url = reverse("api-audit-events")
+    officer = _client(user=compliance_officer).get(url, {"action": "api_key.create"})
+    assert officer.status_code == 200
+    assert [e["action"] for e in officer.json()["results"]] == ["api_key.create"]
+    assert _client(user=owner).get(url).status_code == 403
+    assert _client(key.token).get(url).status_code == 403
+
+
+def test_the_usage_policy_in_force_is_readable(key):
+    response = _client(key.token).get(reverse("api-usage-policy", args=["spring"]))
+    assert response.status_code == 200 and response.json()["intended_use"] == "commercial"
