@@ -36,6 +36,7 @@ bench: install services
 	$(PY) scripts/bench_renditions.py
 	$(PY) scripts/bench_provenance.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_delivery.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_api.py
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:
