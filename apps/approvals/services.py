@@ -139,6 +139,19 @@ def asset_transition(
         project=asset.project,
         payload={"before": before, "after": to.value, "sha256": sha256, "comment": comment},
     )
+    event = {
+        AssetState.APPROVED: "asset.approved",
+        AssetState.REJECTED: "asset.rejected",
+        AssetState.WITHDRAWN: "asset.withdrawn",
+    }.get(to)
+    if event:
+        from apps.webhooks.services import webhook_emit
+
+        webhook_emit(
+            project=asset.project,
+            event=event,
+            payload={"asset": str(asset.pk), "job": str(asset.job_id), "sha256": sha256},
+        )
     if to == AssetState.WITHDRAWN:
         from apps.assets.signals import asset_withdrawn
 

@@ -154,6 +154,13 @@ def share_link_revoke(*, actor: User | None, link: ShareLink, reason: str = "") 
         revoked_at=timezone.now(), revoke_reason=reason[:300]
     )
     if revoked:
+        from apps.webhooks.services import webhook_emit
+
+        webhook_emit(
+            project=link.asset.project,
+            event="share_link.revoked",
+            payload={"share_link": link.pk, "prefix": link.prefix, "asset": str(link.asset_id)},
+        )
         audit_record(
             actor=actor,
             actor_username=None if actor else SYSTEM_ACTOR,

@@ -56,6 +56,10 @@ class Action(models.TextChoices):
     QUARANTINE_RELEASE = "quarantine.release", "Quarantined output released"
     QUARANTINE_PURGE = "quarantine.purge", "Quarantined output purged"
     RETENTION_RUN = "retention.run", "Retention applied"
+    WEBHOOK_CREATE = "webhook.create", "Webhook endpoint added"
+    WEBHOOK_DEACTIVATE = "webhook.deactivate", "Webhook endpoint deactivated"
+    WEBHOOK_DELETE = "webhook.delete", "Webhook endpoint deleted"
+    WEBHOOK_RESEND = "webhook.resend", "Webhook delivery re-sent"
 
 
 class AuditEvent(models.Model):

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/members/<str:username>/", views.member_change, name="member-change"),
     path("<slug:slug>/templates/", include("apps.prompts.urls")),
+    path("<slug:slug>/webhooks/", include("apps.webhooks.urls")),
     path("<slug:slug>/", include("apps.generation.urls")),
     path("<slug:slug>/", include("apps.assets.urls")),
 ]

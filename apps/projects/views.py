@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.models import User
@@ -175,6 +176,7 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "preset_form": preset_form,
             "presets": project.presets.all(),
             "defaults": DEFAULT_PRESETS,
+            "webhooks_url": reverse("projects:webhooks:list", args=[project.slug]),
         },
         status=400 if review_form.errors or preset_form.errors else 200,
     )

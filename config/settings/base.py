@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.approvals",
     "apps.audit",
     "apps.policies",
+    "apps.webhooks",
     "apps.api",
     "axes",
 ]
@@ -312,3 +313,29 @@ API_KEY_PEPPER = env_secret("API_KEY_PEPPER", SECRET_KEY) or ""
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
 API_RATE_LIMIT_REDIS_URL = env.str("API_RATE_LIMIT_REDIS_URL", default="redis://127.0.0.1:6379/1")
+
+# --- Webhooks ---
+# Webhooks only go to public addresses. Host names or IPs/CIDRs listed here
+# are admitted even when they are private or loopback (an on-premise CMS),
+# e.g. "cms.corp.example,10.20.0.0/16". See apps/webhooks/ssrf.py.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Seconds for the connection and for each read of one attempt.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempts in all, the first included; then the delivery gives up.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Seconds to wait after the 1st, 2nd, ... failed attempt; the last one repeats.
+WEBHOOK_RETRY_DELAYS = env.list(
+    "WEBHOOK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600]
+)
+# Retries due within this many seconds are scheduled with a Celery countdown;
+# later ones by the dispatcher below (brokers handle hours-long ETAs badly:
+# RabbitMQ's consumer timeout is 30 minutes, Redis' visibility timeout 1 hour).
+WEBHOOK_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOK_MAX_COUNTDOWN_SECONDS", default=900)
+# PEM file of the CAs https receivers' certificates are checked against (an internal
+# CA); it replaces the system roots. Empty: the system roots.
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
+CELERY_BEAT_SCHEDULE["webhook-dispatch-due"] = {
+    "task": "apps.webhooks.tasks.dispatch_due_deliveries",
+    "schedule": 60.0,
+    "options": {"queue": DELIVERY_QUEUE},
+}

@@ -121,6 +121,13 @@ def generation_heartbeat(*, job_id: JobId, attempt: int) -> bool:
     return bool(_running(job_id, attempt).update(heartbeat_at=timezone.now()))
 
 
+def _emit(job: GenerationJob, event: str, data: dict[str, object]) -> None:
+    """Tell the project's webhooks, inside this transaction (sent after commit)."""
+    from apps.webhooks.services import webhook_emit
+
+    webhook_emit(project=job.project, event=event, payload={"job": str(job.pk), **data})
+
+
 def _owned(job_id: JobId, attempt: int) -> GenerationJob | None:
     """Lock the job if this attempt still owns it."""
     return (
@@ -164,6 +171,7 @@ def generation_complete(
         project=job.project,
         payload={"attempt": attempt, "asset": str(asset.pk), "sha256": asset.sha256},
     )
+    _emit(job, "job.completed", {"asset": str(asset.pk), "sha256": asset.sha256})
     now = timezone.now()
     GenerationJob.objects.filter(pk=job.pk).update(
         status=JobStatus.SUCCEEDED,
@@ -203,6 +211,7 @@ def generation_refuse(*, job_id: JobId, attempt: int, verdict: Verdict) -> bool:
     )
     reason = "Refused by policy before generating: " + " ".join(r.message for r in verdict.rules)
     _finish_refused(job, reason)
+    _emit(job, "job.refused", {"stage": "worker", "rules": [r.code for r in verdict.rules]})
     audit_record(
         actor=None,
         actor_username=SYSTEM_ACTOR,
@@ -235,6 +244,7 @@ def generation_quarantine(
         route=job.route, job=job,
     )
     held = quarantine_hold(job=job, png=png, decision=decision, verdict=verdict)
+    _emit(job, "job.refused", {"stage": "image", "rules": [r.code for r in verdict.rules]})
     GenerationJob.objects.filter(pk=job.pk).update(first_image_at=first_image_at)
     _finish_refused(
         job,
@@ -260,6 +270,7 @@ def generation_fail(*, job_id: JobId, attempt: int | None, reason: str) -> bool:
         GenerationJob.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, failure_reason=reason, finished_at=timezone.now()
         )
+        _emit(job, "job.failed", {"reason": reason})
         audit_record(
             actor=None,
             actor_username=SYSTEM_ACTOR,

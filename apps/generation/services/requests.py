@@ -168,6 +168,18 @@ def generation_request(*, actor: User, project: Project, params: GenerationParam
                     "prompt_sha256": _prompt_digest(request.prompt),
                 },
             )
+            from apps.webhooks.services import webhook_emit
+
+            webhook_emit(
+                project=project,
+                event="job.refused",
+                payload={
+                    "job": None,
+                    "stage": "request",
+                    "decision": str(decision.pk),
+                    "rules": [rule.code for rule in verdict.rules],
+                },
+            )
         raise PolicyRefused(
             "This generation was refused by policy.",
             rules=[rule.as_dict() for rule in verdict.rules],
