@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "apps.api.errors.problem_handler",
     "DATETIME_FORMAT": "iso-8601",
 }
