@@ -40,6 +40,11 @@ class TemplateIn(serializers.Serializer):
     negative_prompt = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class TemplateVersionIn(serializers.Serializer):
+    body = serializers.CharField()
+    negative_prompt = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class JobIn(serializers.Serializer):
     route = serializers.CharField()
     width = serializers.IntegerField(min_value=16, max_value=4096)

@@ -9,6 +9,11 @@ urlpatterns = [
     path(f"v1/{P}/", views.ProjectDetail.as_view(), name="api-project"),
     path(f"v1/{P}/templates/", views.TemplateList.as_view(), name="api-templates"),
     path(f"v1/{P}/templates/<int:pk>/", views.TemplateDetail.as_view(), name="api-template"),
+    path(
+        f"v1/{P}/templates/<int:pk>/versions/",
+        views.TemplateVersionCreate.as_view(),
+        name="api-template-versions",
+    ),
     path(f"v1/{P}/jobs/", views.JobList.as_view(), name="api-jobs"),
     path(f"v1/{P}/jobs/<uuid:pk>/", views.JobDetail.as_view(), name="api-job"),
     path(f"v1/{P}/assets/", views.AssetList.as_view(), name="api-assets"),

@@ -43,7 +43,7 @@ from apps.projects.access import project_for_request
 from apps.projects.models import Perm, Project
 from apps.projects.selectors import project_list_for_user
 from apps.prompts.models import PromptTemplate
-from apps.prompts.services import template_create
+from apps.prompts.services import template_create, template_version_create
 
 from . import serializers as s
 from .errors import IdempotencyMismatch
@@ -399,3 +399,18 @@ class UsagePolicyDetail(ProjectScoped, generics.RetrieveAPIView):
         from apps.policies.gate import usage_policy_for
 
         return usage_policy_for(self.project())
+
+
+class TemplateVersionCreate(ProjectScoped, APIView):
+    """A new version of a template; earlier versions stay as they were."""
+
+    @extend_schema(request=s.TemplateVersionIn, responses={201: s.TemplateOut})
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        require_scope(request, Scope.SUBMIT)
+        project = self.project(Perm.GENERATE)
+        template = get_object_or_404(PromptTemplate, project=project, pk=pk)
+        data = s.TemplateVersionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        template_version_create(actor=request.user, template=template, **data.validated_data)  # type: ignore[arg-type]
+        template.refresh_from_db()
+        return Response(s.TemplateOut(template).data, status=status.HTTP_201_CREATED)

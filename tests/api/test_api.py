@@ -221,3 +221,20 @@ def test_only_compliance_officers_read_the_audit_trail(compliance_officer, owner
 def test_the_usage_policy_in_force_is_readable(key):
     response = _client(key.token).get(reverse("api-usage-policy", args=["spring"]))
     assert response.status_code == 200 and response.json()["intended_use"] == "commercial"
+
+
+def test_templates_are_created_and_versioned_through_the_api(key, project):
+    client = _client(key.token)
+    created = client.post(reverse("api-templates", args=["spring"]),
+                          {"name": "Hero", "body": "Photo of {product}"}, format="json")
+    assert created.status_code == 201 and created.json()["variables"] == ["product"]
+    versioned = client.post(
+        reverse("api-template-versions", args=["spring", created.json()["id"]]),
+        {"body": "Studio photo of {product} on {surface}"}, format="json",
+    )
+    assert versioned.status_code == 201 and versioned.json()["version"] == 2
+    refused = client.post(
+        reverse("api-template-versions", args=["spring", created.json()["id"]]),
+        {"body": "Nude photo of {person}"}, format="json",
+    )
+    assert refused.status_code == 400 and "body" in refused.json()["errors"]
