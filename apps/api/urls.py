@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path(f"v1/{P}/jobs/", views.JobList.as_view(), name="api-jobs"),
     path(f"v1/{P}/jobs/<uuid:pk>/", views.JobDetail.as_view(), name="api-job"),
+    path(f"v1/{P}/jobs/<uuid:pk>/cancel/", views.JobCancel.as_view(), name="api-job-cancel"),
     path(f"v1/{P}/assets/", views.AssetList.as_view(), name="api-assets"),
     path(f"v1/{P}/assets/<uuid:pk>/", views.AssetDetail.as_view(), name="api-asset"),
     path(f"v1/{P}/assets/<uuid:pk>/file/", views.AssetFile.as_view(), name="api-asset-file"),

@@ -38,7 +38,7 @@ from apps.assets.sharing import share_link_create, share_link_revoke
 from apps.audit.models import AuditEvent
 from apps.generation.models import GenerationJob
 from apps.generation.selectors import job_get_in_project, job_list_for_project
-from apps.generation.services import GenerationParams, generation_request
+from apps.generation.services import GenerationParams, generation_cancel, generation_request
 from apps.projects.access import project_for_request
 from apps.projects.models import Perm, Project
 from apps.projects.selectors import project_list_for_user
@@ -188,6 +188,17 @@ class JobList(ProjectScoped, generics.ListAPIView):
             guidance=data.get("guidance"),
             parent_asset=parent,
         )
+
+
+class JobCancel(ProjectScoped, APIView):
+    @extend_schema(request=None, responses={200: s.JobOut})
+    def post(self, request: Request, slug: str, pk: str) -> Response:
+        require_scope(request, Scope.SUBMIT)
+        project = self.project(Perm.VIEW_DRAFTS, hidden=True)
+        job = job_get_in_project(project=project, job_id=str(pk))
+        generation_cancel(actor=request.user, job_id=job.pk)  # type: ignore[arg-type]
+        job.refresh_from_db()
+        return Response(s.JobOut(job).data)
 
 
 class JobDetail(ProjectScoped, generics.RetrieveAPIView):

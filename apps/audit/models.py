@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     GENERATION_START = "generation.start", "Generation started"
     GENERATION_COMPLETE = "generation.complete", "Generation completed"
     GENERATION_FAIL = "generation.fail", "Generation failed"
+    GENERATION_CANCEL = "generation.cancel", "Generation cancelled"
     POLICY_DECISION = "policy.decision", "Policy decision"
     POLICY_EDIT = "policy.edit", "Policy edited"
     SETTING_EDIT = "setting.edit", "Setting edited"

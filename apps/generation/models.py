@@ -78,9 +78,10 @@ class JobStatus(models.TextChoices):
     # Stopped by policy: the worker's gate refused it, or the image filter
     # quarantined its output. Not a failure to retry: something must change.
     REFUSED = "refused", "Refused by policy"
+    CANCELLED = "cancelled", "Cancelled"
 
 
-FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.REFUSED)
+FINAL_STATES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.REFUSED, JobStatus.CANCELLED)
 
 
 class JobStage(models.TextChoices):

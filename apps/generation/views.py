@@ -21,7 +21,7 @@ from apps.prompts.models import PromptTemplateVersion
 from .forms import GenerateForm, RegenerateForm
 from .models import GenerationJob, JobStatus
 from .selectors import job_get_in_project
-from .services import generation_regenerate, generation_request
+from .services import generation_cancel, generation_regenerate, generation_request
 
 
 @login_required
@@ -124,6 +124,18 @@ def regenerate(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     else:
         messages.error(request, "Check the regeneration settings.")
     return redirect("projects:job-detail", slug=project.slug, pk=asset.job_id)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    job = _job_for_request(request, slug, pk)
+    try:
+        if generation_cancel(actor=request.user, job_id=job.pk):  # type: ignore[arg-type]
+            messages.success(request, "Cancelled.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("projects:job-detail", slug=job.project.slug, pk=job.pk)
 
 
 @login_required

@@ -238,3 +238,38 @@ def test_templates_are_created_and_versioned_through_the_api(key, project):
         {"body": "Nude photo of {person}"}, format="json",
     )
     assert refused.status_code == 400 and "body" in refused.json()["errors"]
+
+
+def test_a_job_is_cancelled_before_it_runs_and_never_claimed(key, member, project, draft_route):
+    from apps.generation.services import Claim
+
+    client = _client(key.token)
+    job = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
+                                    "prompt": "a shoe"}, format="json").json()
+    other = generation_request(actor=member, project=project, params=GenerationParams(
+        route="draft", width=256, height=256, prompt="a hat"))
+    cancelled = client.post(reverse("api-job-cancel", args=["spring", job["id"]]))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert generation_claim(job_id=job["id"], worker="w").outcome is Claim.GONE
+    # Not the key's job, and the key is no manager.
+    refused = client.post(reverse("api-job-cancel", args=["spring", other.pk]))
+    assert refused.status_code == 403
+    assert AuditEvent.objects.filter(action="generation.cancel").count() == 1
+
+
+def test_a_running_job_that_is_cancelled_stores_nothing(member, project, draft_route, client):
+    from apps.generation.services import generation_progress
+
+    job = generation_request(actor=member, project=project, params=GenerationParams(
+        route="draft", width=256, height=256, prompt="a hat"))
+    claim = generation_claim(job_id=job.pk, worker="w")
+    client.force_login(member)
+    client.post(reverse("projects:job-cancel", args=["spring", job.pk]))
+    assert not generation_progress(job_id=job.pk, attempt=claim.attempt, stage="denoising", step=1)
+    from apps.generation.models import GenerationJob as Job
+    from apps.generation.services import generation_complete
+    from apps.policies.gate import Verdict
+
+    assert generation_complete(job_id=job.pk, attempt=claim.attempt, png=picture_png(),
+                               first_image_at=job.created_at, image_verdict=Verdict()) is None
+    assert Job.objects.get(pk=job.pk).status == "cancelled"

@@ -26,6 +26,7 @@ from apps.audit.services import audit_record
 from ..models import FINAL_STATES, GenerationJob, JobStage, JobStatus
 
 if TYPE_CHECKING:
+    from apps.accounts.models import User
     from apps.policies.gate import Verdict
     from apps.policies.models import QuarantinedOutput
 
@@ -252,6 +253,39 @@ def generation_quarantine(
         + " ".join(r.message for r in verdict.rules),
     )
     return held
+
+
+def generation_cancel(*, actor: User, job_id: JobId) -> bool:
+    """Cancel a job that has not finished: its creator or a project manager may.
+
+    A queued job is never run; a running one stops at its next progress
+    report (the worker sees it no longer owns the job) and stores nothing.
+    Returns False when the job had already finished.
+    """
+    from apps.core.exceptions import PermissionDenied
+    from apps.projects.models import Perm
+
+    with transaction.atomic():
+        job = (
+            GenerationJob.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=job_id)
+        )
+        if job.created_by_id != actor.pk and not actor.has_perm(Perm.MANAGE, job.project):
+            raise PermissionDenied("Only the job's creator or a project manager can cancel it.")
+        if job.is_final:
+            return False
+        GenerationJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.CANCELLED, stage=JobStage.DONE, finished_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="generation.cancel",
+            target=job,
+            project=job.project,
+            payload={"status_before": job.status, "attempts": job.attempts},
+        )
+    return True
 
 
 def generation_fail(*, job_id: JobId, attempt: int | None, reason: str) -> bool:
