@@ -40,3 +40,15 @@ def test_generation_and_review_emit_their_events(endpoint, member, reviewer, pro
     assert events == ["job.completed", "asset.approved", "asset.withdrawn", "job.refused"]
     refused = WebhookDelivery.objects.get(event="job.refused")
     assert "child" not in str(refused.payload)
+
+
+def test_compliance_officers_see_endpoints_without_the_secret(client, endpoint,
+                                                             compliance_officer):
+    from django.urls import reverse
+
+    client.force_login(compliance_officer)
+    listing = client.get(reverse("admin:webhooks_webhookendpoint_changelist"))
+    assert listing.status_code == 200
+    page = client.get(reverse("admin:webhooks_webhookendpoint_change",
+                              args=[endpoint.endpoint.pk]))
+    assert page.status_code == 200 and endpoint.secret not in page.content.decode()
