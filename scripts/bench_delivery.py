@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
-from bench_renditions import _cpu_model, _usable_cpus, photo_like  # noqa: E402
+from bench_renditions import photo_like  # noqa: E402
+from benchlib import cpu_model, usable_cpus  # noqa: E402
 
 from apps.assets.delivery import DEFAULT_PRESETS  # noqa: E402
 from apps.assets.provenance import c2pa, certs, watermark  # noqa: E402
@@ -98,7 +99,7 @@ def main() -> None:
         deliver(source, signer)  # warm-up
         runs = [deliver(source, signer) for _ in range(args.runs)]
     summary = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-    print(f"machine: {_cpu_model()}, {_usable_cpus()} usable cores")
+    print(f"machine: {cpu_model()}, {usable_cpus()} usable cores")
     print(f"delivery of 1024x1024 into {len(DEFAULT_PRESETS)} presets + signed original, "
           f"{args.runs} runs (p50):")
     for key, value in summary.items():

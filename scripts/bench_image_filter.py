@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from benchlib import cpu_model, usable_cpus
 from PIL import Image, ImageDraw, ImageFilter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,22 +37,6 @@ GOAL_MS = 150.0  # p50 per 1024x1024 image on the dev box's CPU
 SIZE = 1024
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def _images(count: int) -> list[Image.Image]:
@@ -129,8 +114,8 @@ def main() -> None:
 
     p50, p90 = _percentile(totals, 50), _percentile(totals, 90)
     machine = {
-        "cpu": _cpu_model(),
-        "usable_cpus": _usable_cpus(),
+        "cpu": cpu_model(),
+        "usable_cpus": usable_cpus(),
         "os_cpu_count": os.cpu_count(),
         "onnxruntime": onnxruntime.__version__,
         "onnx_threads": classifier.threads,

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from benchlib import cpu_model, usable_cpus
 from PIL import Image, ImageDraw, ImageFilter, features
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,22 +52,6 @@ PRESETS = [
 ]
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def photo_like(seed: int = 7, size: int = SIZE) -> Image.Image:
@@ -157,8 +142,8 @@ def main() -> None:
     }
 
     machine = {
-        "cpu": _cpu_model(),
-        "usable_cpus": _usable_cpus(),
+        "cpu": cpu_model(),
+        "usable_cpus": usable_cpus(),
         "os_cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),

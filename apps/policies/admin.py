@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from apps.core.admin import ReadOnlyAdmin
 from apps.core.exceptions import ApplicationError
 from apps.generation.models import ModelRoute
 
@@ -233,17 +234,6 @@ class FilterCategoryAdmin(VersionedPolicyAdmin):
 class ImageLabelThresholdAdmin(VersionedPolicyAdmin):
     list_display = ["label", "threshold"]
     list_editable = ["threshold"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PolicyVersion)
