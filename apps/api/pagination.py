@@ -36,3 +36,11 @@ class SequenceCursorPagination(StrictPageSize, CursorPagination):
     ordering = "-sequence"
     page_size = 100
     max_page_size = 1000
+
+
+class IdCursorPagination(StrictPageSize, CursorPagination):
+    """For rows without a creation time: in the order they were made."""
+
+    ordering = "id"
+    page_size = 50
+    max_page_size = 200

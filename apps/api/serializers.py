@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from apps.approvals.models import Comment, Decision
 from apps.assets.models import Asset, Rendition
-from apps.generation.models import GenerationJob
+from apps.generation.models import GenerationJob, ModelRoute
+from apps.policies.models import IntendedUse
 from apps.projects.models import Project
 from apps.prompts.models import PromptTemplate
 
@@ -68,10 +69,28 @@ class JobOut(serializers.ModelSerializer):
     class Meta:
         model = GenerationJob
         fields = [
-            "id", "status", "stage", "progress", "progress_step", "steps", "guidance", "seed",
-            "width", "height", "route", "prompt", "negative_prompt", "failure_reason",
-            "model_name", "weights_revision", "parent_asset", "asset",
-            "created_at", "started_at", "first_image_at", "finished_at",
+            "id",
+            "status",
+            "stage",
+            "progress",
+            "progress_step",
+            "steps",
+            "guidance",
+            "seed",
+            "width",
+            "height",
+            "route",
+            "prompt",
+            "negative_prompt",
+            "failure_reason",
+            "model_name",
+            "weights_revision",
+            "parent_asset",
+            "asset",
+            "created_at",
+            "started_at",
+            "first_image_at",
+            "finished_at",
         ]
 
     def get_asset(self, job: GenerationJob) -> str | None:
@@ -99,8 +118,17 @@ class AssetOut(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = [
-            "id", "state", "sha256", "format", "width", "height", "size_bytes", "job", "route",
-            "created_by", "created_at",
+            "id",
+            "state",
+            "sha256",
+            "format",
+            "width",
+            "height",
+            "size_bytes",
+            "job",
+            "route",
+            "created_by",
+            "created_at",
         ]
 
 
@@ -203,6 +231,26 @@ class UsagePolicyOut(serializers.Serializer):
     quarantine_retention_days = serializers.IntegerField()
     rejected_retention_days = serializers.IntegerField(allow_null=True)
     legal_hold = serializers.BooleanField()
+    legal_hold_reason = serializers.CharField()
+    updated_at = serializers.DateTimeField()
 
     def get_allowed_routes(self, policy: Any) -> list[str]:
         return [r.name for r in policy.allowed_routes.all()]
+
+
+class UsagePolicyIn(serializers.Serializer):
+    """Any subset of a usage policy's fields; `allowed_routes` empty means every enabled route."""
+
+    intended_use = serializers.ChoiceField(choices=IntendedUse.choices)
+    allowed_routes = serializers.SlugRelatedField(
+        many=True, slug_field="name", queryset=ModelRoute.objects.all()
+    )
+    max_width = serializers.IntegerField(min_value=64)
+    max_height = serializers.IntegerField(min_value=64)
+    max_steps = serializers.IntegerField(min_value=1, max_value=1000)
+    finals_need_approval = serializers.BooleanField()
+    prompt_retention_days = serializers.IntegerField(min_value=1, allow_null=True)
+    quarantine_retention_days = serializers.IntegerField(min_value=1)
+    rejected_retention_days = serializers.IntegerField(min_value=1, allow_null=True)
+    legal_hold = serializers.BooleanField()
+    legal_hold_reason = serializers.CharField(max_length=300, allow_blank=True)

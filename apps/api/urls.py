@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import governance, views
 
 P = "projects/<slug:slug>"
 urlpatterns = [
@@ -27,9 +27,7 @@ urlpatterns = [
     ),
     path(f"v1/{P}/assets/<uuid:pk>/submit/", views.AssetSubmit.as_view(), name="api-submit"),
     path(f"v1/{P}/assets/<uuid:pk>/decision/", views.AssetDecide.as_view(), name="api-decide"),
-    path(
-        f"v1/{P}/assets/<uuid:pk>/withdraw/", views.AssetWithdraw.as_view(), name="api-withdraw"
-    ),
+    path(f"v1/{P}/assets/<uuid:pk>/withdraw/", views.AssetWithdraw.as_view(), name="api-withdraw"),
     path(f"v1/{P}/assets/<uuid:pk>/comments/", views.CommentList.as_view(), name="api-comments"),
     path(
         f"v1/{P}/assets/<uuid:pk>/share-links/",
@@ -41,8 +39,14 @@ urlpatterns = [
         views.ShareLinkRevoke.as_view(),
         name="api-share-link-revoke",
     ),
-    path(f"v1/{P}/usage-policy/", views.UsagePolicyDetail.as_view(), name="api-usage-policy"),
-    path("v1/audit/events/", views.AuditEventList.as_view(), name="api-audit-events"),
+    path(f"v1/{P}/usage-policy/", governance.UsagePolicyDetail.as_view(), name="api-usage-policy"),
+    path("v1/audit/events/", governance.AuditEventList.as_view(), name="api-audit-events"),
+    path("v1/policies/usage/", governance.UsagePolicyList.as_view(), name="api-usage-policies"),
+    path(
+        "v1/policies/usage/<slug:scope>/",
+        governance.UsagePolicyGovern.as_view(),
+        name="api-usage-policy-govern",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

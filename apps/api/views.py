@@ -35,7 +35,6 @@ from apps.assets.delivery import delivered_original
 from apps.assets.models import Asset, Rendition, ShareLink
 from apps.assets.selectors import asset_get_for_user, asset_list_for_user
 from apps.assets.sharing import share_link_create, share_link_revoke
-from apps.audit.models import AuditEvent
 from apps.generation.models import GenerationJob
 from apps.generation.selectors import job_get_in_project, job_list_for_project
 from apps.generation.services import GenerationParams, generation_cancel, generation_request
@@ -48,7 +47,6 @@ from apps.prompts.services import template_create, template_version_create
 from . import serializers as s
 from .errors import IdempotencyMismatch
 from .models import ApiKey, IdempotencyRecord, Scope
-from .pagination import SequenceCursorPagination
 
 
 def require_scope(request: Request, scope: str) -> None:
@@ -375,41 +373,6 @@ class ShareLinkRevoke(ProjectScoped, APIView):
         share_link_revoke(actor=user, link=link, reason="Revoked through the API.")
         link.refresh_from_db()
         return Response(s.ShareLinkOut(link).data)
-
-
-class AuditEventList(generics.ListAPIView):
-    """The audit trail, read-only, for compliance officers (`audit.view_auditevent`)."""
-
-    serializer_class = s.AuditEventOut
-    pagination_class = SequenceCursorPagination
-    filterset_fields = {
-        "action": ["exact"],
-        "actor_username": ["exact"],
-        "project_slug": ["exact"],
-        "target_type": ["exact"],
-        "target_id": ["exact"],
-        "created_at": ["gte", "lte"],
-    }
-
-    def get_queryset(self) -> QuerySet[AuditEvent]:
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return AuditEvent.objects.none()
-        if isinstance(self.request.auth, ApiKey) or not self.request.user.has_perm(
-            "audit.view_auditevent"
-        ):
-            raise PermissionDenied("Only compliance officers read the audit trail.")
-        return AuditEvent.objects.all()
-
-
-class UsagePolicyDetail(ProjectScoped, generics.RetrieveAPIView):
-    """The usage and data-handling policy in force for a project (read-only here)."""
-
-    serializer_class = s.UsagePolicyOut
-
-    def get_object(self) -> Any:
-        from apps.policies.gate import usage_policy_for
-
-        return usage_policy_for(self.project())
 
 
 class TemplateVersionCreate(ProjectScoped, APIView):

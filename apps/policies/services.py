@@ -141,7 +141,9 @@ def policy_save(
     before = _filters_snapshot() if is_filters else (_snapshot(stored) if stored else {})
 
     if delete:
+        pk = instance.pk
         instance.delete()
+        instance.pk = pk  # so the audit event still names the row that was removed
     else:
         instance.full_clean(validate_unique=True)
         if isinstance(instance, ModelLicense):
@@ -156,11 +158,16 @@ def policy_save(
         check_safeguards_kept()
 
     versioned: Any = gate.filter_settings() if is_filters else instance
-    manager = type(versioned)._default_manager
-    version = manager.select_for_update().get(pk=versioned.pk).version + 1
-    manager.filter(pk=versioned.pk).update(version=version)
-    versioned.version = version
-    after = _filters_snapshot() if is_filters else _snapshot(versioned)
+    if delete and not is_filters:
+        # The row is gone; its deletion is its last version, with nothing after.
+        version = (stored.version if stored else 0) + 1
+        after: dict[str, Any] = {}
+    else:
+        manager = type(versioned)._default_manager
+        version = manager.select_for_update().get(pk=versioned.pk).version + 1
+        manager.filter(pk=versioned.pk).update(version=version)
+        versioned.version = version
+        after = _filters_snapshot() if is_filters else _snapshot(versioned)
     snapshot = PolicyVersion.objects.create(
         kind=kind,
         key=key,
