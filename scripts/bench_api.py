@@ -56,21 +56,43 @@ def _seed() -> tuple[str, str]:
     project = ProjectFactory(owner=owner, name="Bench", slug="bench")
     weights = ModelWeights.objects.create(name="w", path="/nonexistent")
     route = ModelRoute.objects.create(
-        name="draft", label="Draft", weights=weights, queue="gpu-draft", steps=8, max_steps=12,
-        guidance=0, max_guidance=2, allowed_sizes=[[512, 512]],
+        name="draft",
+        label="Draft",
+        weights=weights,
+        queue="gpu-draft",
+        steps=8,
+        max_steps=12,
+        guidance=0,
+        max_guidance=2,
+        allowed_sizes=[[512, 512]],
     )
     jobs = GenerationJob.objects.bulk_create(
         GenerationJob(
-            project=project, created_by=owner, route=route, prompt=f"bench {i}", seed=i,
-            steps=8, guidance=0, width=512, height=512, status="succeeded",
+            project=project,
+            created_by=owner,
+            route=route,
+            prompt=f"bench {i}",
+            seed=i,
+            steps=8,
+            guidance=0,
+            width=512,
+            height=512,
+            status="succeeded",
         )
         for i in range(1000)
     )
     now = timezone.now()
     Asset.objects.bulk_create(
         Asset(
-            project=project, job=job, file=f"assets/bench/{job.pk}.png", sha256="0" * 64,
-            size_bytes=1, format="PNG", width=512, height=512, state="approved",
+            project=project,
+            job=job,
+            file=f"assets/bench/{job.pk}.png",
+            sha256="0" * 64,
+            size_bytes=1,
+            format="PNG",
+            width=512,
+            height=512,
+            state="approved",
             created_at=now,
         )
         for job in jobs
@@ -111,9 +133,20 @@ def bench_listing(token: str, slug: str) -> dict[str, float]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": _server_url(BENCH_DB), "API_RATE_LIMIT": "1000000"}
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/api/v1/projects/{slug}/assets/"
     headers = {"Authorization": f"Bearer {token}"}
@@ -127,7 +160,9 @@ def bench_listing(token: str, slug: str) -> dict[str, float]:
         # The load comes from a second process, as the issue asks.
         load = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--load", url, token],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         values = dict(line.split("=") for line in load.stdout.split())
         return {k: float(v) for k, v in values.items()}
@@ -189,15 +224,23 @@ def main() -> None:
 
         call_command("migrate", verbosity=0, interactive=False)
         token, slug = _seed()
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # as autovacuum would, after a bulk load
+            cursor.execute("ANALYZE")
         p50, p99 = bench_auth(token)
-        print(f"API-key authentication: p50 {p50:.3f} ms, p99 {p99:.3f} ms "
-              f"(goal: under 1 ms per request: {'met' if p50 < 1 else 'NOT met'})")
+        print(
+            f"API-key authentication: p50 {p50:.3f} ms, p99 {p99:.3f} ms "
+            f"(goal: under 1 ms per request: {'met' if p50 < 1 else 'NOT met'})"
+        )
         result = bench_listing(token, slug)
         verdict = "met" if result["p99"] < 100 and result["errors"] == 0 else "NOT met"
-        print(f"asset listing, 1,000 assets, {RATE} req/s for {SECONDS} s from a second process: "
-              f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-              f"errors {result['errors']:.0f} of {result['requests']:.0f} "
-              f"(goal: p99 under 100 ms, no errors: {verdict})")
+        print(
+            f"asset listing, 1,000 assets, {RATE} req/s for {SECONDS} s from a second process: "
+            f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+            f"errors {result['errors']:.0f} of {result['requests']:.0f} "
+            f"(goal: p99 under 100 ms, no errors: {verdict})"
+        )
     finally:
         from django.db import connections
 

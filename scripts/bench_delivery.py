@@ -100,8 +100,10 @@ def main() -> None:
         runs = [deliver(source, signer) for _ in range(args.runs)]
     summary = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     print(f"machine: {cpu_model()}, {usable_cpus()} usable cores")
-    print(f"delivery of 1024x1024 into {len(DEFAULT_PRESETS)} presets + signed original, "
-          f"{args.runs} runs (p50):")
+    print(
+        f"delivery of 1024x1024 into {len(DEFAULT_PRESETS)} presets + signed original, "
+        f"{args.runs} runs (p50):"
+    )
     for key, value in summary.items():
         print(f"  {key:16} {value:8.1f} ms")
     verdict = "met" if summary["total"] < 300 else "NOT met"

@@ -37,8 +37,6 @@ GOAL_MS = 150.0  # p50 per 1024x1024 image on the dev box's CPU
 SIZE = 1024
 
 
-
-
 def _images(count: int) -> list[Image.Image]:
     """Distinct pictures of the kinds the generator makes: scenes, products, texture.
 

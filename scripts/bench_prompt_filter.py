@@ -60,9 +60,7 @@ def _percentile(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=Path, default=ROOT.parent / "shared/bench/prompts.jsonl")
-    parser.add_argument(
-        "--eval", type=Path, default=ROOT / "tests/policies/data/filter_eval.jsonl"
-    )
+    parser.add_argument("--eval", type=Path, default=ROOT / "tests/policies/data/filter_eval.jsonl")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=30, help="checks before timing starts")
     parser.add_argument(

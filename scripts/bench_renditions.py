@@ -52,8 +52,6 @@ PRESETS = [
 ]
 
 
-
-
 def photo_like(seed: int = 7, size: int = SIZE) -> Image.Image:
     """A synthetic landscape with a product in front: what generated campaign images look like.
 

@@ -63,8 +63,10 @@ class RedisRateThrottle(BaseThrottle):
             return True
         key = request.auth
         # The key's random prefix, not its row id: ids restart with a fresh database.
-        ident = f"key:{key.prefix}" if key is not None and hasattr(key, "prefix") else (
-            f"user:{request.user.pk}"
+        ident = (
+            f"key:{key.prefix}"
+            if key is not None and hasattr(key, "prefix")
+            else (f"user:{request.user.pk}")
         )
         limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
         bucket = int(time.time() // window)

@@ -129,7 +129,7 @@ class UsagePolicyGovern(APIView):
         if policy is None:
             if not request.user.has_perm("policies.add_usagepolicy"):
                 raise PermissionDenied("Only compliance officers give a project its own policy.")
-            policy, routes = _copy_of_default(project, routes)
+            policy, routes = _copy_of_default(project, routes)  # type: ignore[arg-type]
         for name, value in changes.items():
             setattr(policy, name, value)
         m2m = {"allowed_routes": routes} if routes is not None else None

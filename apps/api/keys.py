@@ -29,6 +29,18 @@ SCOPE_ROLE = {
     Scope.REVIEW: Role.REVIEWER,
 }
 _RANK = [Role.VIEWER, Role.CREATOR, Role.REVIEWER]
+_AUTH_FIELDS = (
+    "id",
+    "name",
+    "prefix",
+    "secret_hmac",
+    "scopes",
+    "revoked_at",
+    "expires_at",
+    "last_used_at",
+    "project_id",
+    "principal",
+)
 
 
 def _hmac(secret: str) -> str:
@@ -95,8 +107,13 @@ def api_key_authenticate(token: str) -> ApiKey | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    key = ApiKey.objects.select_related("principal", "project").filter(prefix=parts[1]).first()
-    if key is None or not hmac.compare_digest(key.secret_hmac, _hmac(parts[2])):
+    # `get` on the unique prefix (no ORDER BY/LIMIT) and only the columns a
+    # request reads: the ORM's row building, not the query, dominates this path.
+    try:
+        key = ApiKey.objects.select_related("principal").only(*_AUTH_FIELDS).get(prefix=parts[1])
+    except ApiKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(key.secret_hmac, _hmac(parts[2])):
         return None
     now = timezone.now()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):

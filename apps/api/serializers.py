@@ -132,6 +132,25 @@ class AssetOut(serializers.ModelSerializer):
         ]
 
 
+_DATETIME = serializers.DateTimeField()
+# AssetOut's fields, as `values()` columns (keys are the output names).
+ASSET_ROW_COLUMNS = {
+    **{f: f for f in ("id", "state", "sha256", "format", "width", "height", "size_bytes")},
+    "job": "job_id",
+    "route": "job__route__name",
+    "created_by": "job__created_by__username",
+    "created_at": "created_at",
+}
+
+
+def asset_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One `values()` row in AssetOut's shape (ids and times as AssetOut writes them)."""
+    out = {name: row[column] for name, column in ASSET_ROW_COLUMNS.items()}
+    out["id"], out["job"] = str(out["id"]), str(out["job"])
+    out["created_at"] = _DATETIME.to_representation(out["created_at"])
+    return out
+
+
 class AssetDetailOut(AssetOut):
     lineage = serializers.SerializerMethodField()
     qa = serializers.JSONField(source="qa_results")

@@ -49,6 +49,11 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Galleries and the API list a project's assets newest first, by state.
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="asset_project_newest"),
+            models.Index(fields=["project", "state", "-created_at"], name="asset_project_state"),
+        ]
 
     def __str__(self) -> str:
         return f"Asset {self.pk}"
@@ -112,9 +117,7 @@ class RenditionPreset(models.Model):
 
     class Meta:
         ordering = ["project", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="uniq_preset_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="uniq_preset_name")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.width}x{self.height} {self.format})"

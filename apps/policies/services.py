@@ -160,7 +160,7 @@ def policy_save(
     versioned: Any = gate.filter_settings() if is_filters else instance
     if delete and not is_filters:
         # The row is gone; its deletion is its last version, with nothing after.
-        version = (stored.version if stored else 0) + 1
+        version = (getattr(stored, "version", 0) if stored else 0) + 1
         after: dict[str, Any] = {}
     else:
         manager = type(versioned)._default_manager

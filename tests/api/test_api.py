@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from apps.api.keys import api_key_create, api_key_revoke, api_key_rotate
+from apps.api.serializers import AssetOut
 from apps.approvals.services import asset_decide, asset_submit
 from apps.audit.models import AuditEvent
 from apps.generation.models import GenerationJob
@@ -58,7 +59,8 @@ def test_the_token_is_shown_once_stored_as_a_keyed_hash_and_audited(key):
 def test_a_key_submits_a_generation_and_reads_its_status(key, draft_route):
     client = _client(key.token)
     response = client.post(
-        _jobs_url(), {"route": "draft", "width": 256, "height": 256, "prompt": "a red shoe"},
+        _jobs_url(),
+        {"route": "draft", "width": 256, "height": 256, "prompt": "a red shoe"},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -76,8 +78,9 @@ def test_idempotent_retry_returns_the_same_job_and_a_changed_body_is_refused(key
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     assert GenerationJob.objects.count() == 1
-    other = client.post(_jobs_url(), body | {"seed": 6}, format="json",
-                        HTTP_IDEMPOTENCY_KEY="abc-1")
+    other = client.post(
+        _jobs_url(), body | {"seed": 6}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1"
+    )
     assert other.status_code == 422
     assert other["Content-Type"] == "application/problem+json"
     assert other.json()["type"].endswith("idempotency-mismatch")
@@ -85,12 +88,16 @@ def test_idempotent_retry_returns_the_same_job_and_a_changed_body_is_refused(key
 
 def test_errors_are_problem_json_with_field_errors_and_policy_rules(key, draft_route):
     client = _client(key.token)
-    bad = client.post(_jobs_url(), {"route": "draft", "width": 500, "height": 256,
-                                    "prompt": "x"}, format="json")
+    bad = client.post(
+        _jobs_url(), {"route": "draft", "width": 500, "height": 256, "prompt": "x"}, format="json"
+    )
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     assert "size" in bad.json()["errors"]
-    refused = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
-                                        "prompt": "nude photo of a child"}, format="json")
+    refused = client.post(
+        _jobs_url(),
+        {"route": "draft", "width": 256, "height": 256, "prompt": "nude photo of a child"},
+        format="json",
+    )
     assert refused.status_code == 422
     problem = refused.json()
     assert problem["rules"] and "child" not in str(problem)
@@ -120,8 +127,9 @@ def test_rotation_issues_a_new_key_and_retires_the_old(key, owner, draft_route):
         (["generations:submit"], "api-jobs", "get", 200),
     ],
 )
-def test_scopes_limit_what_a_key_may_do(owner, project, draft_route, scopes, url_name, method,
-                                        expected):
+def test_scopes_limit_what_a_key_may_do(
+    owner, project, draft_route, scopes, url_name, method, expected
+):
     new = api_key_create(actor=owner, project=project, name="k", scopes=scopes)
     response = getattr(_client(new.token), method)(reverse(url_name, args=["spring"]))
     assert response.status_code == expected
@@ -151,6 +159,10 @@ def test_a_read_key_sees_only_approved_assets_and_downloads_with_an_etag(
     ids = [a["id"] for a in client.get(reverse("api-assets", args=["spring"])).json()["results"]]
     assert ids == [str(approved.pk)] and str(draft.pk) not in ids
     detail = client.get(reverse("api-asset", args=["spring", approved.pk])).json()
+    # The list's fast path writes each row exactly as the detail (AssetOut) does.
+    listed = client.get(reverse("api-assets", args=["spring"])).json()["results"][0]
+    assert listed == {name: detail[name] for name in listed}
+    assert set(listed) == set(AssetOut.Meta.fields)
     assert detail["provenance"]["c2pa"] == "signed" and detail["lineage"] == [str(approved.pk)]
     url = reverse("api-rendition-file", args=["spring", approved.pk, "thumbnail"])
     response = client.get(url)
@@ -159,21 +171,29 @@ def test_a_read_key_sees_only_approved_assets_and_downloads_with_an_etag(
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_review_through_the_api_keeps_separation_of_duties(key, owner, member, project,
-                                                           draft_route):
+def test_review_through_the_api_keeps_separation_of_duties(
+    key, owner, member, project, draft_route
+):
     client = _client(key.token)
-    created = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
-                                        "prompt": "a shoe"}, format="json").json()
+    created = client.post(
+        _jobs_url(),
+        {"route": "draft", "width": 256, "height": 256, "prompt": "a shoe"},
+        format="json",
+    ).json()
     job = GenerationJob.objects.get(pk=created["id"])
     claim = generation_claim(job_id=job.pk, worker="w")
     asset = complete(job_id=job.pk, attempt=claim.attempt, png=picture_png())
     assert client.post(reverse("api-submit", args=["spring", asset.pk])).status_code == 200
-    own = client.post(reverse("api-decide", args=["spring", asset.pk]), {"verdict": "approve"},
-                      format="json")
+    own = client.post(
+        reverse("api-decide", args=["spring", asset.pk]), {"verdict": "approve"}, format="json"
+    )
     assert own.status_code == 409 and "someone else" in own.json()["detail"]
     person = _client(user=owner)
-    decided = person.post(reverse("api-decide", args=["spring", asset.pk]),
-                          {"verdict": "request_changes", "comment": "Brighter."}, format="json")
+    decided = person.post(
+        reverse("api-decide", args=["spring", asset.pk]),
+        {"verdict": "request_changes", "comment": "Brighter."},
+        format="json",
+    )
     assert decided.status_code == 200 and decided.json()["state"] == "changes_requested"
 
 
@@ -225,17 +245,22 @@ def test_the_usage_policy_in_force_is_readable(key):
 
 def test_templates_are_created_and_versioned_through_the_api(key, project):
     client = _client(key.token)
-    created = client.post(reverse("api-templates", args=["spring"]),
-                          {"name": "Hero", "body": "Photo of {product}"}, format="json")
+    created = client.post(
+        reverse("api-templates", args=["spring"]),
+        {"name": "Hero", "body": "Photo of {product}"},
+        format="json",
+    )
     assert created.status_code == 201 and created.json()["variables"] == ["product"]
     versioned = client.post(
         reverse("api-template-versions", args=["spring", created.json()["id"]]),
-        {"body": "Studio photo of {product} on {surface}"}, format="json",
+        {"body": "Studio photo of {product} on {surface}"},
+        format="json",
     )
     assert versioned.status_code == 201 and versioned.json()["version"] == 2
     refused = client.post(
         reverse("api-template-versions", args=["spring", created.json()["id"]]),
-        {"body": "Nude photo of {person}"}, format="json",
+        {"body": "Nude photo of {person}"},
+        format="json",
     )
     assert refused.status_code == 400 and "body" in refused.json()["errors"]
 
@@ -244,10 +269,16 @@ def test_a_job_is_cancelled_before_it_runs_and_never_claimed(key, member, projec
     from apps.generation.services import Claim
 
     client = _client(key.token)
-    job = client.post(_jobs_url(), {"route": "draft", "width": 256, "height": 256,
-                                    "prompt": "a shoe"}, format="json").json()
-    other = generation_request(actor=member, project=project, params=GenerationParams(
-        route="draft", width=256, height=256, prompt="a hat"))
+    job = client.post(
+        _jobs_url(),
+        {"route": "draft", "width": 256, "height": 256, "prompt": "a shoe"},
+        format="json",
+    ).json()
+    other = generation_request(
+        actor=member,
+        project=project,
+        params=GenerationParams(route="draft", width=256, height=256, prompt="a hat"),
+    )
     cancelled = client.post(reverse("api-job-cancel", args=["spring", job["id"]]))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert generation_claim(job_id=job["id"], worker="w").outcome is Claim.GONE
@@ -260,8 +291,11 @@ def test_a_job_is_cancelled_before_it_runs_and_never_claimed(key, member, projec
 def test_a_running_job_that_is_cancelled_stores_nothing(member, project, draft_route, client):
     from apps.generation.services import generation_progress
 
-    job = generation_request(actor=member, project=project, params=GenerationParams(
-        route="draft", width=256, height=256, prompt="a hat"))
+    job = generation_request(
+        actor=member,
+        project=project,
+        params=GenerationParams(route="draft", width=256, height=256, prompt="a hat"),
+    )
     claim = generation_claim(job_id=job.pk, worker="w")
     client.force_login(member)
     client.post(reverse("projects:job-cancel", args=["spring", job.pk]))
@@ -270,6 +304,14 @@ def test_a_running_job_that_is_cancelled_stores_nothing(member, project, draft_r
     from apps.generation.services import generation_complete
     from apps.policies.gate import Verdict
 
-    assert generation_complete(job_id=job.pk, attempt=claim.attempt, png=picture_png(),
-                               first_image_at=job.created_at, image_verdict=Verdict()) is None
+    assert (
+        generation_complete(
+            job_id=job.pk,
+            attempt=claim.attempt,
+            png=picture_png(),
+            first_image_at=job.created_at,
+            image_verdict=Verdict(),
+        )
+        is None
+    )
     assert Job.objects.get(pk=job.pk).status == "cancelled"

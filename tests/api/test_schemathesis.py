@@ -33,12 +33,13 @@ def keep_test_connection(db):
 
 
 @pytest.fixture(params=["api-key", "viewer", "member", "reviewer", "owner", "compliance_officer"])
-def credentials(request, owner, project, member, viewer, reviewer, compliance_officer,
-                draft_route):
+def credentials(request, owner, project, member, viewer, reviewer, compliance_officer, draft_route):
     """Headers for one caller: an API key with every scope, or a signed-in person."""
     if request.param == "api-key":
         key = api_key_create(
-            actor=owner, project=project, name="fuzz",
+            actor=owner,
+            project=project,
+            name="fuzz",
             scopes=["assets:read", "generations:submit", "review"],
         )
         return {"Authorization": f"Bearer {key.token}", "Host": "localhost"}
