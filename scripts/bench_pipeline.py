@@ -136,7 +136,7 @@ def build_krea2(
 
     transformer_config = dict(TRANSFORMER)
     text_config = dict(TEXT_CONFIG)
-    select = SELECT_LAYERS
+    select: tuple[int, ...] = SELECT_LAYERS
     if transformer_layers:
         transformer_config["num_layers"] = transformer_layers
     if text_layers:
@@ -149,12 +149,12 @@ def build_krea2(
     torch.set_default_dtype(dtype)
     try:
         with torch.device(device):
-            transformer = Krea2Transformer2DModel(**transformer_config)
+            transformer: Any = Krea2Transformer2DModel(**transformer_config)
             config = Qwen3VLConfig(
                 text_config=text_config, vision_config=vision, tie_word_embeddings=True
             )
             text_encoder = Qwen3VLModel(config)
-            vae = AutoencoderKLQwenImage(**VAE_CONFIG)
+            vae: Any = AutoencoderKLQwenImage(**VAE_CONFIG)
     finally:
         torch.set_default_dtype(previous)
     keep = transformer._keep_in_fp32_modules or []
@@ -163,7 +163,7 @@ def build_krea2(
             param.data = param.data.float()
     for module in (transformer, text_encoder, vae):
         module.eval().requires_grad_(False)
-    pipe = Krea2Pipeline(
+    pipe: Any = Krea2Pipeline(
         scheduler=FlowMatchEulerDiscreteScheduler(**SCHEDULER),
         vae=vae,
         text_encoder=text_encoder,
@@ -266,9 +266,11 @@ def run_bare(
     Calls are made as the worker makes them (CPU generator, PIL output), one image each.
     Warm-up calls are reported apart (they hold compilation and lazy initialisation).
     """
-    on_cuda = torch.cuda.is_available() and pipe.device.type == "cuda"
+    device = getattr(pipe, "_execution_device", None) or pipe.device  # follows offload hooks
+    on_cuda = torch.device(device).type == "cuda"
     if on_cuda:
         torch.cuda.reset_peak_memory_stats()
+    resident = torch.cuda.memory_allocated() if on_cuda else None
     calls: list[dict[str, Any]] = []
     for index in range(warmup + runs):
         with measure_stages(pipe) as times:
@@ -298,6 +300,7 @@ def run_bare(
         "summary": summary,
         "warmup_calls": calls[:warmup],
         "calls": measured,
+        "gpu_memory_before_bytes": resident,
         "peak_gpu_memory_bytes": torch.cuda.max_memory_allocated() if on_cuda else None,
     }
 
@@ -307,23 +310,28 @@ def flops_report(
 ) -> dict[str, Any]:
     """Transformer FLOPs per image and the compute floor they set, next to bare latency.
 
-    Against the issue's figure (1.03 PFLOP and ~1.04 s at 989 TFLOP/s for Krea 2 Turbo at
-    1024x1024, 8 steps): one forward here is 128.99 TFLOP (4096 image + 512 text tokens,
-    113.6 in projections and MLP, 14.6 in attention, 2.3 in text fusion), 1.032 PFLOP for 8
-    steps, so the two agree. Both count the transformer only: the Qwen3-VL encoder (~4.5
-    TFLOP for 546 tokens) and the VAE decode (~11.7 TFLOP at 1024x1024) add ~1.6% on top.
+    Against the issue's figure (1.03 PFLOP, about 1.04 s at 989 TFLOP/s, for Krea 2 Turbo at
+    1024x1024 and 8 steps): one forward here is 128.99 TFLOP over 4096 image + 512 text
+    tokens (112.0 in projections and MLP, 14.6 in attention, 2.3 in text fusion, the rest in
+    the embedders), 1.032 PFLOP for 8 steps, 1.043 s at 989 TFLOP/s: the two agree. Both
+    count the transformer alone; the Qwen3-VL encoder (4.1 TFLOP for 546 tokens) and the VAE
+    decode (11.7 TFLOP at 1024x1024) add 1.5%, a 1.059 s floor for the whole image.
     """
     s = result["settings"]
     patch = pipe.vae_scale_factor * pipe.patch_size
     image_tokens = (s["height"] // patch) * (s["width"] // patch)
+    # The pipeline keeps max_sequence_length + (suffix tokens - 5) text tokens: exactly
+    # max_sequence_length with Qwen's tokenizer (and ours for GPU mode), more with the tiny one.
+    suffix = len(pipe.tokenizer(pipe.prompt_template_encode_suffix).input_ids)
+    text_tokens = s["max_sequence_length"] + suffix - pipe.prompt_template_encode_num_suffix_tokens
     forward = transformer_flops(
-        pipe.transformer.config, image_tokens=image_tokens, text_tokens=s["max_sequence_length"]
+        pipe.transformer.config, image_tokens=image_tokens, text_tokens=text_tokens
     )
     per_image = forward * s["steps"] * (2 if s["guidance"] > 0 else 1)
     bare = result["summary"]["total_s"]["p50"]
     report: dict[str, Any] = {
         "image_tokens": image_tokens,
-        "text_tokens": s["max_sequence_length"],
+        "text_tokens": text_tokens,
         "transformer_tflop_per_forward": forward / 1e12,
         "transformer_pflop_per_image": per_image / 1e15,
         "peak_tflops_nominal": peak_tflops,
@@ -409,7 +417,10 @@ def print_table(result: dict[str, Any], title: str) -> None:
     for index, call in enumerate(result["warmup_calls"]):
         print(f"  warm-up {index + 1}: total {call['total_s'] * 1000:.1f} ms")
     if result["peak_gpu_memory_bytes"]:
-        print(f"  peak GPU memory: {result['peak_gpu_memory_bytes'] / 2**30:.2f} GiB")
+        print(
+            f"  GPU memory: {result['gpu_memory_before_bytes'] / 2**30:.2f} GiB resident, "
+            f"{result['peak_gpu_memory_bytes'] / 2**30:.2f} GiB peak (allocated by torch)"
+        )
 
 
 def _require(condition: bool, what: str) -> None:
@@ -471,11 +482,11 @@ def check_architecture(width: int, height: int, max_sequence_length: int) -> dic
     started = time.perf_counter()
     small = build_krea2(device="cpu", dtype=torch.bfloat16, transformer_layers=1, text_layers=1)
     build_s = time.perf_counter() - started
+    call: dict[str, Any] = {"height": 256, "width": 256, "num_inference_steps": 1}
+    call |= {"guidance_scale": 0.0, "max_sequence_length": 64, "output_type": "np"}
     with measure_stages(small) as times:
         generator = torch.Generator(device="cpu").manual_seed(0)
-        call = {"height": 256, "width": 256, "num_inference_steps": 1, "guidance_scale": 0.0}
-        call |= {"max_sequence_length": 64, "output_type": "np", "generator": generator}
-        images = small(prompt=FALLBACK_PROMPTS[0], **call).images
+        images = small(prompt=FALLBACK_PROMPTS[0], generator=generator, **call).images
     _require(images.shape == (1, 256, 256, 3), "image shape")
     _require(bool(np.isfinite(images).all()), "finite pixels")
     return {
@@ -530,6 +541,13 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _si(value: float, space: str = "") -> str:
+    for factor, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= factor:
+            return f"{value / factor:.4g}{space}{prefix}"
+    return f"{value:.4g}{space}"
+
+
 def print_report(results: dict[str, Any]) -> None:
     machine, model, flops = results["machine"], results["model_summary"], results["flops"]
     s = results["bare"]["settings"]
@@ -538,17 +556,16 @@ def print_report(results: dict[str, Any]) -> None:
         f"diffusers {machine['diffusers']}, transformers {machine['transformers']}"
     )
     print(
-        f"model: {results['model']}; transformer {model['transformer_params'] / 1e9:.2f}B, "
-        f"text encoder {model['text_encoder_params'] / 1e9:.2f}B, "
-        f"VAE {model['vae_params'] / 1e6:.0f}M, {model['dtype']}, "
-        f"compile {results['compile']}; load {results['load_s']:.1f} s"
+        f"model: {results['model']}; parameters: transformer {_si(model['transformer_params'])},"
+        f" text encoder {_si(model['text_encoder_params'])}, VAE {_si(model['vae_params'])};"
+        f" {model['dtype']}, compile {results['compile']}; load {results['load_s']:.1f} s"
     )
     print_table(
         results["bare"],
         f"{s['width']}x{s['height']}, {s['steps']} steps, guidance "
         f"{s['guidance']}, {s['runs']} runs after {s['warmup']} warm-up",
     )
-    print(f"transformer: {flops['transformer_pflop_per_image']:.3f} PFLOP per image")
+    print(f"transformer: {_si(flops['transformer_pflop_per_image'] * 1e15, ' ')}FLOP per image")
     if results["mode"] == "gpu":
         print(
             f"compute floor: {flops['floor_s_nominal']:.3f} s at "
