@@ -147,6 +147,9 @@ class GenerationJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     first_image_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Seconds per stage of the run, measured by the worker: encode, denoise,
+    # decode (the pipeline), image_filter, png.
+    timings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

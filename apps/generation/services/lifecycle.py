@@ -147,6 +147,7 @@ def generation_complete(
     png: bytes,
     first_image_at: datetime,
     image_verdict: Verdict,
+    timings: dict[str, float] | None = None,
 ) -> Asset | None:
     """Store an image the image filter allowed and finish the job, exactly once
     across redeliveries.
@@ -160,8 +161,12 @@ def generation_complete(
     if job is None:
         return None
     decision_record(
-        actor=None, stage=Stage.IMAGE, verdict=image_verdict, project=job.project,
-        route=job.route, job=job,
+        actor=None,
+        stage=Stage.IMAGE,
+        verdict=image_verdict,
+        project=job.project,
+        route=job.route,
+        job=job,
     )
     asset = asset_create_from_png(job=job, png=png)
     audit_record(
@@ -181,6 +186,7 @@ def generation_complete(
         first_image_at=first_image_at,
         finished_at=now,
         heartbeat_at=now,
+        timings=timings or {},
     )
     return asset
 
@@ -207,8 +213,12 @@ def generation_refuse(*, job_id: JobId, attempt: int, verdict: Verdict) -> bool:
     if job is None:
         return False
     decision = decision_record(
-        actor=None, stage=Stage.WORKER, verdict=verdict, project=job.project,
-        route=job.route, job=job,
+        actor=None,
+        stage=Stage.WORKER,
+        verdict=verdict,
+        project=job.project,
+        route=job.route,
+        job=job,
     )
     reason = "Refused by policy before generating: " + " ".join(r.message for r in verdict.rules)
     _finish_refused(job, reason)
@@ -226,7 +236,13 @@ def generation_refuse(*, job_id: JobId, attempt: int, verdict: Verdict) -> bool:
 
 @transaction.atomic
 def generation_quarantine(
-    *, job_id: JobId, attempt: int, png: bytes, first_image_at: datetime, verdict: Verdict
+    *,
+    job_id: JobId,
+    attempt: int,
+    png: bytes,
+    first_image_at: datetime,
+    verdict: Verdict,
+    timings: dict[str, float] | None = None,
 ) -> QuarantinedOutput | None:
     """Hold an output the image filter stopped (or could not check) apart from assets.
 
@@ -241,12 +257,18 @@ def generation_quarantine(
     if job is None:
         return None
     decision = decision_record(
-        actor=None, stage=Stage.IMAGE, verdict=verdict, project=job.project,
-        route=job.route, job=job,
+        actor=None,
+        stage=Stage.IMAGE,
+        verdict=verdict,
+        project=job.project,
+        route=job.route,
+        job=job,
     )
     held = quarantine_hold(job=job, png=png, decision=decision, verdict=verdict)
     _emit(job, "job.refused", {"stage": "image", "rules": [r.code for r in verdict.rules]})
-    GenerationJob.objects.filter(pk=job.pk).update(first_image_at=first_image_at)
+    GenerationJob.objects.filter(pk=job.pk).update(
+        first_image_at=first_image_at, timings=timings or {}
+    )
     _finish_refused(
         job,
         "The output was withheld by the image filter and sent to compliance for review: "
@@ -340,5 +362,3 @@ def generation_sweep_stuck(*, now: datetime | None = None) -> int:
     if failed:
         logger.warning("Swept %d stuck generation job(s)", failed)
     return failed
-
-

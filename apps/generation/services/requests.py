@@ -153,7 +153,10 @@ def generation_request(*, actor: User, project: Project, params: GenerationParam
     if not verdict.allowed:
         with transaction.atomic():
             decision = decision_record(
-                actor=actor, stage=Stage.REQUEST, verdict=verdict, project=project,
+                actor=actor,
+                stage=Stage.REQUEST,
+                verdict=verdict,
+                project=project,
                 route=request.route,
             )
             audit_record(
@@ -188,8 +191,12 @@ def generation_request(*, actor: User, project: Project, params: GenerationParam
     with transaction.atomic():
         job = _generation_create(actor=actor, project=project, params=params, request=request)
         decision_record(
-            actor=actor, stage=Stage.REQUEST, verdict=verdict, project=project,
-            route=request.route, job=job,
+            actor=actor,
+            stage=Stage.REQUEST,
+            verdict=verdict,
+            project=project,
+            route=request.route,
+            job=job,
         )
     return job
 
@@ -283,8 +290,6 @@ def job_publish(*, job_id: UUID | str, queue: str) -> None:
     )
 
 
-
-
 def generation_regenerate(
     *,
     actor: User,
@@ -311,8 +316,10 @@ def generation_regenerate(
     if prompt is None and version is None:
         if job.prompt_redacted_at is not None:
             raise ValidationError(
-                {"prompt": "The original prompt was redacted under data-handling policy; "
-                 "write a new one."}
+                {
+                    "prompt": "The original prompt was redacted under data-handling policy; "
+                    "write a new one."
+                }
             )
         prompt = job.prompt
     params = GenerationParams(

@@ -20,6 +20,7 @@ from apps.policies import gate
 from apps.policies.gate import Verdict
 
 from .pipelines import LoadedPipeline, WeightsUnavailable, registry
+from .stage_timing import measure_stages
 
 logger = logging.getLogger(__name__)
 
@@ -171,14 +172,27 @@ def run_job(*, job_id: str, attempt: int) -> None:
     watchdog = Watchdog(job_id, attempt)
     watchdog.start()
     try:
-        image = _generate(loaded, job, attempt)
+        # Stage times go on the job: metrics and the benchmark split a job's
+        # run into text encoding, denoising and decoding with them.
+        with measure_stages(loaded.pipe) as stages:
+            image = _generate(loaded, job, attempt)
         first_image_at = timezone.now()
         if not services.generation_progress(job_id=job_id, attempt=attempt, stage=JobStage.STORING):
             raise JobLost(job_id)
         # Nothing is visible before the image filter has judged it; a refusal
         # (or a filter that cannot run) sends the output to quarantine.
+        filter_started = time.perf_counter()
         image_verdict = gate.evaluate_image(route=job.route, image=image)
+        filtered = time.perf_counter()
         png = _png(image)
+        timings = {
+            "encode": stages.encode_s,
+            "denoise": stages.denoise_s,
+            "decode": stages.decode_s,
+            "image_filter": filtered - filter_started,
+            "png": time.perf_counter() - filtered,
+        }
+        timings = {name: round(seconds, 6) for name, seconds in timings.items()}
         if image_verdict.allowed:
             services.generation_complete(
                 job_id=job_id,
@@ -186,6 +200,7 @@ def run_job(*, job_id: str, attempt: int) -> None:
                 png=png,
                 first_image_at=first_image_at,
                 image_verdict=image_verdict,
+                timings=timings,
             )
         else:
             services.generation_quarantine(
@@ -194,6 +209,7 @@ def run_job(*, job_id: str, attempt: int) -> None:
                 png=png,
                 first_image_at=first_image_at,
                 verdict=image_verdict,
+                timings=timings,
             )
     except JobLost:
         logger.warning("Job %s attempt %d was taken over; dropping its result", job_id, attempt)
