@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.assets import share_views
+from apps.metrics.prometheus import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("projects/", include("apps.projects.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    path("metrics", metrics_view),  # Prometheus' default metrics_path, no redirect
+    path("metrics/", include("apps.metrics.urls")),
     path("s/<str:token>/", share_views.share_page, name="share-page"),
     path("s/<str:token>/file/", share_views.share_file, name="share-file"),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.policies",
     "apps.webhooks",
     "apps.api",
+    "apps.metrics",
     "axes",
 ]
 
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.metrics.context.navigation",
             ],
         },
     },
@@ -339,3 +341,9 @@ CELERY_BEAT_SCHEDULE["webhook-dispatch-due"] = {
     "schedule": 60.0,
     "options": {"queue": DELIVERY_QUEUE},
 }
+
+# Metrics: /metrics for Prometheus (Bearer METRICS_TOKEN, or a compliance officer's
+# session); workers beat to Redis so /metrics knows who is up, busy, and GPU use.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_REDIS_URL = env.str("METRICS_REDIS_URL", default=API_RATE_LIMIT_REDIS_URL)
+METRICS_WORKER_BEAT_SECONDS = env.float("METRICS_WORKER_BEAT_SECONDS", default=5.0)
