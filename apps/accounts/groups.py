@@ -22,8 +22,14 @@ def ensure_groups(**kwargs: Any) -> None:
     )
     # They manage policy: licenses, usage and data handling, filter rules, quarantine.
     policy_perms = Permission.objects.filter(content_type__app_label="policies").exclude(
-        codename__in=["add_decision", "change_decision", "delete_decision",
-                      "add_policyversion", "change_policyversion", "delete_policyversion"]
+        codename__in=[
+            "add_decision",
+            "change_decision",
+            "delete_decision",
+            "add_policyversion",
+            "change_policyversion",
+            "delete_policyversion",
+        ]
     )
     compliance.permissions.set(view_perms | policy_perms)
     administrators, _ = Group.objects.get_or_create(name=ADMINISTRATORS)

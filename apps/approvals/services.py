@@ -46,9 +46,7 @@ def approval_holds(asset: Asset) -> bool:
     asset = Asset.objects.get(pk=asset.pk)  # the state as committed, not as the caller saw it
     if asset.state != AssetState.APPROVED or not asset.file:
         return False
-    approved = (
-        asset.decisions.filter(verdict=Verdict.APPROVE).order_by("-created_at").first()
-    )
+    approved = asset.decisions.filter(verdict=Verdict.APPROVE).order_by("-created_at").first()
     return (
         approved is not None
         and approved.content_sha256 == asset.sha256
@@ -57,9 +55,7 @@ def approval_holds(asset: Asset) -> bool:
 
 
 @transaction.atomic
-def asset_transition(
-    *, actor: User, asset: Asset, to: str, comment: str = ""
-) -> Transition:
+def asset_transition(*, actor: User, asset: Asset, to: str, comment: str = "") -> Transition:
     """Move an asset along the workflow, or refuse with a domain error.
 
     Writes the history row, the audit event and, for reviewer decisions, a

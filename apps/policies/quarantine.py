@@ -71,9 +71,7 @@ def _lock_held(held: QuarantinedOutput) -> QuarantinedOutput:
 
 
 @transaction.atomic
-def quarantine_release(
-    *, actor: User, held: QuarantinedOutput, justification: str
-) -> Asset:
+def quarantine_release(*, actor: User, held: QuarantinedOutput, justification: str) -> Asset:
     """Release a false positive into the project as an ordinary, unapproved asset.
 
     It still needs a reviewer's approval before it can be delivered.
@@ -139,4 +137,3 @@ def _resolve(held: QuarantinedOutput, actor: User | None, status: str, justifica
         resolved_by=actor,
         resolved_at=timezone.now(),
     )
-

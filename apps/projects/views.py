@@ -1,4 +1,3 @@
-
 from typing import Any
 
 from django import forms
@@ -120,8 +119,15 @@ class PresetForm(forms.ModelForm):
     class Meta:
         model = RenditionPreset
         fields = [
-            "name", "width", "height", "mode", "format", "quality", "ssim_target",
-            "focal_x", "focal_y",
+            "name",
+            "width",
+            "height",
+            "mode",
+            "format",
+            "quality",
+            "ssim_target",
+            "focal_x",
+            "focal_y",
         ]
 
 

@@ -9,7 +9,7 @@ from apps.core.exceptions import ApplicationError, PermissionDenied
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
-        generation_request,
+    generation_request,
 )
 from tests.generation.images import complete, tiny_png
 

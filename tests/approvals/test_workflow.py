@@ -33,8 +33,9 @@ pytestmark = pytest.mark.django_db
 
 def _finish(job):
     claim = generation_claim(job_id=job.pk, worker="w")
-    return complete(job_id=job.pk, attempt=claim.attempt, png=picture_png(),
-                    first_image_at=timezone.now())
+    return complete(
+        job_id=job.pk, attempt=claim.attempt, png=picture_png(), first_image_at=timezone.now()
+    )
 
 
 @pytest.fixture
@@ -78,7 +79,9 @@ def test_each_move_writes_history_and_an_audit_event(asset, member, reviewer):
     ]
     actions = AuditEvent.objects.filter(target_id=str(asset.pk)).values_list("action", flat=True)
     assert list(actions.order_by("sequence")) == [
-        "approval.submit", "approval.approve", "approval.withdraw"
+        "approval.submit",
+        "approval.approve",
+        "approval.withdraw",
     ]
 
 
@@ -97,8 +100,9 @@ def test_withdrawal_needs_a_reason_and_hides_the_asset_from_viewers(
     assert client.get(file_url).status_code == 404
 
 
-def test_approval_no_longer_holds_once_the_file_changes(client, asset, member, reviewer, viewer,
-                                                        project, signing):
+def test_approval_no_longer_holds_once_the_file_changes(
+    client, asset, member, reviewer, viewer, project, signing
+):
     asset_submit(actor=member, asset=asset)
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
     deliver(asset)
@@ -108,8 +112,9 @@ def test_approval_no_longer_holds_once_the_file_changes(client, asset, member, r
     asset.refresh_from_db()
     assert not approval_holds(asset)
     client.force_login(viewer)
-    assert client.get(reverse("projects:asset-file", args=[project.slug, asset.pk])).status_code \
-        == 404
+    assert (
+        client.get(reverse("projects:asset-file", args=[project.slug, asset.pk])).status_code == 404
+    )
 
 
 def test_comments_thread_one_level_and_show_the_decision_beside_them(

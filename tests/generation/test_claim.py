@@ -10,7 +10,7 @@ from apps.generation.services import (
     Claim,
     GenerationParams,
     generation_claim,
-        generation_fail,
+    generation_fail,
     generation_progress,
     generation_request,
     generation_sweep_stuck,
@@ -62,27 +62,20 @@ def test_the_old_attempt_can_neither_report_nor_complete_after_a_takeover(job, s
     GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
     generation_claim(job_id=job.pk, worker="b")
     assert not generation_progress(job_id=job.pk, attempt=1, stage="denoising", step=3)
-    assert (
-        complete(job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now())
-        is None
-    )
+    assert complete(job_id=job.pk, attempt=1, png=tiny_png(), first_image_at=timezone.now()) is None
     assert not hasattr(GenerationJob.objects.get(pk=job.pk), "asset")
 
 
 def test_finished_jobs_are_never_claimed_again(job):
     claim = generation_claim(job_id=job.pk, worker="a")
-    complete(
-        job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now()
-    )
+    complete(job_id=job.pk, attempt=claim.attempt, png=tiny_png(), first_image_at=timezone.now())
     assert generation_claim(job_id=job.pk, worker="b").outcome is Claim.GONE
 
 
 def test_completion_stores_the_png_with_its_hash(job):
     claim = generation_claim(job_id=job.pk, worker="a")
     png = tiny_png()
-    asset = complete(
-        job_id=job.pk, attempt=claim.attempt, png=png, first_image_at=timezone.now()
-    )
+    asset = complete(job_id=job.pk, attempt=claim.attempt, png=png, first_image_at=timezone.now())
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.progress_percent == 100
     assert asset.file.read() == png

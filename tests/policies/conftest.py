@@ -31,9 +31,7 @@ def edit_usage(db):
         routes = fields.pop("allowed_routes", None)
         for name, value in fields.items():
             setattr(policy, name, value)
-        policy_save(
-            actor=None, instance=policy, m2m={"allowed_routes": routes} if routes else None
-        )
+        policy_save(actor=None, instance=policy, m2m={"allowed_routes": routes} if routes else None)
         return policy
 
     return edit

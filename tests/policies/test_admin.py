@@ -21,8 +21,7 @@ def _form(instance, **changes):
     data = {k: v for k, v in model_to_dict(instance).items() if v is not None}
     data.update(changes)
     return {
-        k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v)
-        for k, v in data.items()
+        k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v) for k, v in data.items()
     }
 
 

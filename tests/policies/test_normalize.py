@@ -10,9 +10,7 @@ from apps.policies.filters.normalize import fold, fold_term, normalize, readings
 
 
 def all_readings(text: str) -> set[str]:
-    return {
-        reading for stream in normalize(text).streams for token in stream for reading in token
-    }
+    return {reading for stream in normalize(text).streams for token in stream for reading in token}
 
 
 def test_fold_handles_fullwidth_case_accents_and_lookalikes():

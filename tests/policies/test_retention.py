@@ -43,11 +43,17 @@ def _finish(job, attempt, route, quarantine=False):
     verdict = gate.evaluate_image(route=route, image=image)
     if quarantine:
         return generation_quarantine(
-            job_id=job.pk, attempt=attempt, png=_png(), first_image_at=timezone.now(),
+            job_id=job.pk,
+            attempt=attempt,
+            png=_png(),
+            first_image_at=timezone.now(),
             verdict=verdict,
         )
     return generation_complete(
-        job_id=job.pk, attempt=attempt, png=_png(), first_image_at=timezone.now(),
+        job_id=job.pk,
+        attempt=attempt,
+        png=_png(),
+        first_image_at=timezone.now(),
         image_verdict=verdict,
     )
 
@@ -67,8 +73,9 @@ def history(member, reviewer, project, draft_route, use_classifier):
 
 def test_retention_redacts_prompts_and_purges_expired_files(history, project, edit_usage):
     job, asset, held = history
-    edit_usage(project, prompt_retention_days=30, quarantine_retention_days=30,
-               rejected_retention_days=30)
+    edit_usage(
+        project, prompt_retention_days=30, quarantine_retention_days=30, rejected_retention_days=30
+    )
     asset_path, held_path = Path(asset.file.path), Path(held.file.path)
     digest = job.prompt_sha256
 
@@ -86,14 +93,22 @@ def test_retention_redacts_prompts_and_purges_expired_files(history, project, ed
     assert held.status == QuarantineStatus.PURGED and not held_path.exists()
     event = AuditEvent.objects.filter(action="retention.run").order_by("sequence").last()
     assert event.payload["per_project"]["spring"] == {
-        "prompts_redacted": 2, "quarantine_purged": 1, "rejected_purged": 1
+        "prompts_redacted": 2,
+        "quarantine_purged": 1,
+        "rejected_purged": 1,
     }
 
 
 def test_legal_hold_suspends_every_redaction_and_purge(history, project, edit_usage):
     job, asset, held = history
-    edit_usage(project, prompt_retention_days=1, quarantine_retention_days=1,
-               rejected_retention_days=1, legal_hold=True, legal_hold_reason="Case 2026-17")
+    edit_usage(
+        project,
+        prompt_retention_days=1,
+        quarantine_retention_days=1,
+        rejected_retention_days=1,
+        legal_hold=True,
+        legal_hold_reason="Case 2026-17",
+    )
 
     report = retention_apply(now=timezone.now() + LATER)
 
@@ -113,8 +128,9 @@ def test_nothing_is_removed_where_policy_keeps_it(history, project):
     assert (report.prompts_redacted, report.quarantine_purged, report.rejected_purged) == (0, 0, 0)
 
 
-def test_redacted_prompt_shows_as_redacted_on_the_job_page(client, history, member, project,
-                                                          edit_usage):
+def test_redacted_prompt_shows_as_redacted_on_the_job_page(
+    client, history, member, project, edit_usage
+):
     job, _asset, _held = history
     edit_usage(project, prompt_retention_days=30)
     retention_apply(now=timezone.now() + LATER)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
-        generation_request,
+    generation_request,
 )
 from tests.generation.images import complete, deliver, picture_png
 

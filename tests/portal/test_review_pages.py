@@ -19,8 +19,9 @@ def _asset(user, project, route="draft", seed=1):
     return complete(job_id=job.pk, attempt=claim.attempt, png=tiny_png())
 
 
-def test_the_review_queue_lists_what_others_submitted(client, member, reviewer, project,
-                                                     draft_route):
+def test_the_review_queue_lists_what_others_submitted(
+    client, member, reviewer, project, draft_route
+):
     mine = _asset(reviewer, project)
     theirs = _asset(member, project)
     untouched = _asset(member, project)
@@ -53,8 +54,9 @@ def test_gallery_filters_by_state_route_and_creator(
     assert shown(creator=member.pk) == {draft}
 
 
-def test_compare_shows_two_versions_and_what_differs(client, member, project, draft_route,
-                                                    outsider):
+def test_compare_shows_two_versions_and_what_differs(
+    client, member, project, draft_route, outsider
+):
     a, b = _asset(member, project, seed=1), _asset(member, project, seed=2)
     client.force_login(member)
     url = reverse("projects:compare", args=[project.slug])

@@ -41,9 +41,18 @@ def test_review_settings_are_saved_normalised_and_audited(client, owner, project
 def test_presets_replace_the_defaults_and_bad_ones_are_refused(client, owner, project):
     client.force_login(owner)
     url = reverse("projects:settings", args=[project.slug])
-    fields = {"preset": "1", "name": "banner", "width": 1500, "height": 500, "mode": "crop",
-              "format": "WEBP", "quality": "", "ssim_target": 0.98, "focal_x": 0.5,
-              "focal_y": 0.3}
+    fields = {
+        "preset": "1",
+        "name": "banner",
+        "width": 1500,
+        "height": 500,
+        "mode": "crop",
+        "format": "WEBP",
+        "quality": "",
+        "ssim_target": 0.98,
+        "focal_x": 0.5,
+        "focal_y": 0.3,
+    }
     assert client.post(url, fields).status_code == 302
     assert [p.name for p in presets_for(project)] == ["banner"]
     bad = client.post(url, fields | {"name": "png-target", "format": "PNG"})
@@ -56,7 +65,10 @@ def test_qa_runs_on_submit_and_a_failed_check_can_block_approval(
     from apps.projects.services import project_review_settings_update
 
     project_review_settings_update(
-        actor=owner, project=project, brand_colours=["#00FF00"], min_sharpness=None,
+        actor=owner,
+        project=project,
+        brand_colours=["#00FF00"],
+        min_sharpness=None,
         qa_blocks_approval=True,
     )
     params = GenerationParams(route="draft", width=256, height=256, prompt="a red ball")

@@ -11,7 +11,7 @@ from apps.approvals.services import asset_decide, asset_submit
 from apps.generation.services import (
     GenerationParams,
     generation_claim,
-        generation_request,
+    generation_request,
 )
 from tests.generation.images import complete, deliver, picture_png
 
@@ -34,7 +34,15 @@ def _asset(project, creator):
 
 @pytest.fixture
 def world(
-    owner, reviewer, member, viewer, outsider, compliance_officer, project, template, draft_route,
+    owner,
+    reviewer,
+    member,
+    viewer,
+    outsider,
+    compliance_officer,
+    project,
+    template,
+    draft_route,
     signing,
 ):
     draft = _asset(project, member)

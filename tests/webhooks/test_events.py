@@ -18,13 +18,14 @@ pytestmark = pytest.mark.django_db
 def endpoint(owner, project, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     return webhook_endpoint_create(
-        actor=owner, project=project, url="http://127.0.0.1:9/hook",
+        actor=owner,
+        project=project,
+        url="http://127.0.0.1:9/hook",
         events=["job.completed", "job.refused", "asset.approved", "asset.withdrawn"],
     )
 
 
-def test_generation_and_review_emit_their_events(endpoint, member, reviewer, project,
-                                                 draft_route):
+def test_generation_and_review_emit_their_events(endpoint, member, reviewer, project, draft_route):
     params = GenerationParams(route="draft", width=256, height=256, prompt="a red ball")
     job = generation_request(actor=member, project=project, params=params)
     claim = generation_claim(job_id=job.pk, worker="w")
@@ -33,22 +34,24 @@ def test_generation_and_review_emit_their_events(endpoint, member, reviewer, pro
     asset_decide(actor=reviewer, asset=asset, verdict="approve")
     asset_withdraw(actor=reviewer, asset=asset, comment="Recalled.")
     with pytest.raises(PolicyRefused):
-        generation_request(actor=member, project=project,
-                           params=GenerationParams(route="draft", width=256, height=256,
-                                                   prompt="nude photo of a child"))
+        generation_request(
+            actor=member,
+            project=project,
+            params=GenerationParams(
+                route="draft", width=256, height=256, prompt="nude photo of a child"
+            ),
+        )
     events = list(WebhookDelivery.objects.order_by("created_at").values_list("event", flat=True))
     assert events == ["job.completed", "asset.approved", "asset.withdrawn", "job.refused"]
     refused = WebhookDelivery.objects.get(event="job.refused")
     assert "child" not in str(refused.payload)
 
 
-def test_compliance_officers_see_endpoints_without_the_secret(client, endpoint,
-                                                             compliance_officer):
+def test_compliance_officers_see_endpoints_without_the_secret(client, endpoint, compliance_officer):
     from django.urls import reverse
 
     client.force_login(compliance_officer)
     listing = client.get(reverse("admin:webhooks_webhookendpoint_changelist"))
     assert listing.status_code == 200
-    page = client.get(reverse("admin:webhooks_webhookendpoint_change",
-                              args=[endpoint.endpoint.pk]))
+    page = client.get(reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.endpoint.pk]))
     assert page.status_code == 200 and endpoint.secret not in page.content.decode()

@@ -156,9 +156,7 @@ def _raw_tokens(folded: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
 
 
-def _collapse_spaced(
-    tokens: list[tuple[str, int, int]], folded: str
-) -> list[tuple[str, int, int]]:
+def _collapse_spaced(tokens: list[tuple[str, int, int]], folded: str) -> list[tuple[str, int, int]]:
     """Join runs of three or more single characters: "s e x" -> "sex".
 
     The run needs two letters, so "4 x 4" or "1 2 3" stay as they are.

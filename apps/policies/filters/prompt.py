@@ -143,9 +143,7 @@ class PromptFilter:
         if not self.config.semantic:
             return []
         return [
-            c
-            for c in self.config.categories
-            if c.semantic_threshold is not None and c.examples
+            c for c in self.config.categories if c.semantic_threshold is not None and c.examples
         ]
 
     def _semantic_index(self) -> SemanticIndex:
