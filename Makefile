@@ -40,7 +40,7 @@ bench: install services
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_api.py
 	mkdir -p var/bench
 	$(PY) scripts/bench_pipeline.py --mode cpu --resolution 512 --json var/bench/pipeline-cpu.json
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) scripts/bench_generation.py $(BENCH_ARGS)
+	$(PY) scripts/bench_generation.py $(BENCH_ARGS)
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:

@@ -15,7 +15,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    import torch
     from django.db import connections
+
+    # One intra-op thread: the filter's small model gains little from more, and
+    # several web processes each spreading over every core starve the rest.
+    torch.set_num_threads(int(os.environ.get("WEB_TORCH_THREADS", "1")))
 
     from apps.policies.gate import warm_filters
 

@@ -36,10 +36,15 @@ def _level_figures(level: dict[str, Any], workers: int, bare_p50: float) -> dict
     p50 = _pct(ttf, 0.5)
     stages = {
         name: _pct([j["timings"].get(name) for j in ok if j["timings"]], 0.5)
-        for name in ("encode", "denoise", "decode", "image_filter", "png")
+        for name in ("gate", "setup", "encode", "denoise", "decode", "image_filter", "png")
     }
+    # The same job's TTF minus its own pipeline time: the platform's share, free of
+    # the run-to-run noise of the pipeline itself (which the bare comparison carries).
+    paired = [j["ttf_s"] - j["pipeline_s"] for j in ok if j.get("pipeline_s")]
     return {
         "concurrency": c,
+        "paired_overhead_p50_s": _pct(paired, 0.5),
+        "paired_overhead_p90_s": _pct(paired, 0.9),
         "jobs": len(jobs),
         "failed": len(jobs) - len(ok),
         "ttf_p50_s": p50,
@@ -51,6 +56,7 @@ def _level_figures(level: dict[str, Any], workers: int, bare_p50: float) -> dict
         "stage_p50_s": stages,
         "images_per_s": len(ok) / level["wall_s"] if level["wall_s"] else None,
         "queueing_efficiency": p50 / (math.ceil(c / workers) * bare_p50) if p50 else None,
+        "raw": jobs,
     }
 
 
@@ -159,12 +165,22 @@ def markdown(result: dict[str, Any]) -> str:
     overhead, goals = result["overhead"], result["goals"]
     lines.append("")
     if overhead:
-        p50_ms, p90_ms = overhead["p50_s"] * 1000, overhead["p90_s"] * 1000
         lines.append(
-            f"Platform overhead at c=1: p50 {p50_ms:.1f} ms (goal ≤ {goals['overhead_p50_ms']:.0f} "
-            f"ms: {_verdict(p50_ms, goals['overhead_p50_ms'])}), p90 {p90_ms:.1f} ms (goal ≤ "
-            f"{goals['overhead_p90_ms']:.0f} ms: {_verdict(p90_ms, goals['overhead_p90_ms'])}); "
-            f"TTF p50 / bare p50 = {overhead['ratio_p50']:.3f}."
+            f"Platform overhead at c=1 as TTF p50 - bare p50: p50 {overhead['p50_s'] * 1000:.1f} "
+            f"ms, p90 {overhead['p90_s'] * 1000:.1f} ms (TTF p50 / bare p50 = "
+            f"{overhead['ratio_p50']:.3f}); the bare run's own spread "
+            f"(p90 - p50 = {(bare['total_s']['p90'] - bare['total_s']['p50']) * 1000:.0f} ms) "
+            "is larger than the goal, so the goals are judged per job:"
+        )
+    first_level = next((f for f in result["levels"] if f["concurrency"] == 1), None)
+    if first_level and first_level["paired_overhead_p50_s"] is not None:
+        p50 = first_level["paired_overhead_p50_s"] * 1000
+        p90 = first_level["paired_overhead_p90_s"] * 1000
+        lines.append(
+            f"platform overhead per job at c=1 (TTF - that job's own pipeline time): p50 "
+            f"{p50:.1f} ms (goal <= {goals['overhead_p50_ms']:.0f} ms: "
+            f"{_verdict(p50, goals['overhead_p50_ms'])}), p90 {p90:.1f} ms (goal <= "
+            f"{goals['overhead_p90_ms']:.0f} ms: {_verdict(p90, goals['overhead_p90_ms'])})."
         )
     ten = next((f for f in result["levels"] if f["concurrency"] == 10), None)
     if ten:

@@ -147,8 +147,9 @@ class GenerationJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     first_image_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Seconds per stage of the run, measured by the worker: encode, denoise,
-    # decode (the pipeline), image_filter, png.
+    # Seconds per stage of the run, measured by the worker: gate (the policy
+    # check again), setup, encode, denoise, decode (the pipeline), image_filter;
+    # png counts from the same start as the filter (they run side by side).
     timings = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -341,8 +341,16 @@ def evaluate_generation(
     width: int,
     height: int,
     steps: int,
+    text_cleared_under: int | None = None,
 ) -> Verdict:
-    """Everything the gate checks before a pipeline may run."""
+    """Everything the gate checks before a pipeline may run.
+
+    `text_cleared_under`: the filter version under which this very text was
+    already allowed (at request time). The filters are deterministic for a
+    version, so the worker runs them again only when the version changed;
+    every other rule (usage, license and its expiry, safeguards) is judged
+    again as it is now.
+    """
     verdict = Verdict()
     policy = usage_policy_for(project)
     lic = license_for(route)
@@ -350,7 +358,11 @@ def evaluate_generation(
     check_usage(policy, route, width, height, steps, verdict)
     check_license(lic, policy.intended_use, verdict)
     check_safeguards(lic, flt, verdict)
-    check_text({"prompt": prompt, "negative_prompt": negative_prompt}, flt, verdict)
+    if text_cleared_under is not None and text_cleared_under == flt.version:
+        verdict.versions["filters"] = flt.version
+        verdict.scores["prompt"] = "allowed at request under this filter version"
+    else:
+        check_text({"prompt": prompt, "negative_prompt": negative_prompt}, flt, verdict)
     return verdict
 
 
@@ -395,9 +407,7 @@ def evaluate_image(*, route: ModelRoute, image: Image.Image) -> Verdict:
         classifier = _image_classifier(flt)
         result = image_check(classifier, image, thresholds)
     except FilterUnavailable as exc:
-        verdict.refuse(
-            "filter.unavailable", f"The image filter could not check this output: {exc}"
-        )
+        verdict.refuse("filter.unavailable", f"The image filter could not check this output: {exc}")
         return verdict
     verdict.scores["image"] = {k: round(v, 4) for k, v in result.scores.items()}
     verdict.scores["image_classifier"] = f"{classifier.name} {classifier.version}"

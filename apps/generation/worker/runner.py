@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -21,52 +19,9 @@ from apps.policies.gate import Verdict
 
 from .pipelines import LoadedPipeline, WeightsUnavailable, registry
 from .stage_timing import measure_stages
+from .watchdog import JobLost, Watchdog
 
 logger = logging.getLogger(__name__)
-
-
-class JobLost(Exception):
-    """Another attempt took the job over (or it was swept); stop without writing."""
-
-
-class Watchdog(threading.Thread):
-    """Keeps `heartbeat_at` fresh while the pipeline runs, and enforces the hard time limit.
-
-    Celery's time limits are not applied by the solo pool GPU workers must use,
-    so the limits live here: the soft one is checked between denoising steps,
-    the hard one ends the process (after failing the job with a reason) when
-    a step itself hangs. The process supervisor starts a fresh worker.
-    """
-
-    def __init__(self, job_id: str, attempt: int) -> None:
-        super().__init__(name=f"watchdog-{job_id}", daemon=True)
-        self.job_id, self.attempt = job_id, attempt
-        self.hard_deadline = time.monotonic() + settings.GENERATION_HARD_TIME_LIMIT
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self._stop_event.wait(settings.GENERATION_HEARTBEAT_SECONDS):
-                if time.monotonic() > self.hard_deadline:
-                    self._hard_stop()
-                services.generation_heartbeat(job_id=self.job_id, attempt=self.attempt)
-        finally:
-            connection.close()
-
-    def _hard_stop(self) -> None:
-        limit = settings.GENERATION_HARD_TIME_LIMIT
-        logger.critical("Job %s passed the hard time limit (%ss); exiting", self.job_id, limit)
-        services.generation_fail(
-            job_id=self.job_id,
-            attempt=self.attempt,
-            reason=f"Generation did not finish within the hard limit of {limit} seconds; "
-            "the GPU worker was restarted.",
-        )
-        os._exit(70)  # EX_SOFTWARE: a stuck CUDA call cannot be interrupted any other way
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=5)
 
 
 def _runtime_fields(loaded: LoadedPipeline) -> dict[str, object]:
@@ -93,10 +48,11 @@ def _device_label(device: str) -> str:
     return device
 
 
-def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> Image.Image:
+def _generate(
+    loaded: LoadedPipeline, job: GenerationJob, attempt: int, watchdog: Watchdog
+) -> Image.Image:
     import torch
 
-    job_id = str(job.pk)
     last_report = 0.0
     soft_deadline = time.monotonic() + settings.GENERATION_SOFT_TIME_LIMIT
 
@@ -106,14 +62,12 @@ def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> Image
         now = time.monotonic()
         if now > soft_deadline:
             raise SoftTimeLimitExceeded()
+        if watchdog.lost:
+            raise JobLost(str(job.pk))
         last = done >= job.steps
         if last or now - last_report >= settings.GENERATION_PROGRESS_MIN_INTERVAL:
             last_report = now
-            stage = JobStage.DECODING if last else JobStage.DENOISING
-            if not services.generation_progress(
-                job_id=job_id, attempt=attempt, stage=stage, step=done
-            ):
-                raise JobLost(job_id)
+            watchdog.report(JobStage.DECODING if last else JobStage.DENOISING, done)
         return callback_kwargs
 
     # A CPU generator makes the seed mean the same noise on every device.
@@ -134,14 +88,40 @@ def _generate(loaded: LoadedPipeline, job: GenerationJob, attempt: int) -> Image
 
 
 def _png(image: Image.Image) -> bytes:
+    """Lossless, at zlib level 1: the stored original is re-encoded for every
+    delivery anyway, and level 6 costs 5-8x the time (160 ms at 512 px on CPU)."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+_encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png")
+
+
+def _filter_and_encode(
+    route: object, image: Image.Image
+) -> tuple[Verdict, bytes, dict[str, float]]:
+    """The image filter and the PNG encoding side by side (both release the GIL):
+    the filter must judge before anything is stored, but the bytes can be ready."""
+    started = time.perf_counter()
+    encoding = _encoder.submit(_png, image)
+    verdict = gate.evaluate_image(route=route, image=image)  # type: ignore[arg-type]
+    filtered = time.perf_counter()
+    png = encoding.result()
+    return verdict, png, {"image_filter": filtered - started, "png": time.perf_counter() - started}
 
 
 def _gate_before_pipeline(job: GenerationJob) -> Verdict:
     """Policy may have changed since the request: judge the job again, as it is now."""
+    from apps.policies.models import Decision, Outcome, Stage
+
+    request_versions = (
+        Decision.objects.filter(job=job, stage=Stage.REQUEST, outcome=Outcome.ALLOWED)
+        .values_list("policy_versions", flat=True)
+        .first()
+    )
     verdict = gate.evaluate_generation(
+        text_cleared_under=(request_versions or {}).get("filters"),
         project=job.project,
         route=job.route,
         prompt=job.prompt,
@@ -155,8 +135,10 @@ def _gate_before_pipeline(job: GenerationJob) -> Verdict:
 
 
 def run_job(*, job_id: str, attempt: int) -> None:
+    started = time.perf_counter()
     job = GenerationJob.objects.select_related("route__weights", "project").get(pk=job_id)
     verdict = _gate_before_pipeline(job)
+    gated = time.perf_counter()
     if not verdict.allowed:
         services.generation_refuse(job_id=job_id, attempt=attempt, verdict=verdict)
         return
@@ -174,23 +156,23 @@ def run_job(*, job_id: str, attempt: int) -> None:
     try:
         # Stage times go on the job: metrics and the benchmark split a job's
         # run into text encoding, denoising and decoding with them.
+        ready = time.perf_counter()
         with measure_stages(loaded.pipe) as stages:
-            image = _generate(loaded, job, attempt)
+            image = _generate(loaded, job, attempt, watchdog)
         first_image_at = timezone.now()
-        if not services.generation_progress(job_id=job_id, attempt=attempt, stage=JobStage.STORING):
+        if watchdog.lost:
             raise JobLost(job_id)
+        watchdog.report(JobStage.STORING)
         # Nothing is visible before the image filter has judged it; a refusal
         # (or a filter that cannot run) sends the output to quarantine.
-        filter_started = time.perf_counter()
-        image_verdict = gate.evaluate_image(route=job.route, image=image)
-        filtered = time.perf_counter()
-        png = _png(image)
+        image_verdict, png, after = _filter_and_encode(job.route, image)
         timings = {
+            "gate": gated - started,
+            "setup": ready - gated,
             "encode": stages.encode_s,
             "denoise": stages.denoise_s,
             "decode": stages.decode_s,
-            "image_filter": filtered - filter_started,
-            "png": time.perf_counter() - filtered,
+            **after,
         }
         timings = {name: round(seconds, 6) for name, seconds in timings.items()}
         if image_verdict.allowed:
