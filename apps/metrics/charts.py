@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT, PAD_L, PAD_B, PAD_T, PAD_R = 640, 200, 56, 28, 14, 12
+WIDTH, HEIGHT, PAD_L, PAD_B, PAD_T, PAD_R = 640, 200, 56, 28, 14, 28
 
 
 def fmt(value: float | None, unit: str = "s") -> str:
@@ -93,7 +93,7 @@ def bar_chart(rows: Sequence[dict[str, Any]], *, metric: str, title: str) -> Saf
     top = max(p90 or p50 for _, p50, p90 in data) * 1.05 or 1.0
     bar_h, label_w = 22, 160
     height = PAD_T + bar_h * len(data) + 8
-    inner_w = WIDTH - label_w - 90
+    inner_w = WIDTH - label_w - 150
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height}" role="img" class="chart" '
         f'aria-label="{escape(title)}">',

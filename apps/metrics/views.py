@@ -77,9 +77,18 @@ def dashboard_context(
         "group": group,
         "breakdown": breakdown,
         "charts": [
-            charts.line_chart(report.series("ttf"), title=LABELS["ttf"]),
-            charts.line_chart(report.series("ltaq"), title=LABELS["ltaq"]),
-            charts.bar_chart(breakdown, metric="ttf", title=f"{LABELS['ttf']} by {group}"),
+            (
+                f"{LABELS['ttf']}, per day",
+                charts.line_chart(report.series("ttf"), title=LABELS["ttf"]),
+            ),
+            (
+                f"{LABELS['ltaq']}, per day",
+                charts.line_chart(report.series("ltaq"), title=LABELS["ltaq"]),
+            ),
+            (
+                f"{LABELS['ttf']} by {group}: p50 bar, p90 mark",
+                charts.bar_chart(breakdown, metric="ttf", title=f"{LABELS['ttf']} by {group}"),
+            ),
         ],
         "query": request.GET.urlencode(),
     }

@@ -12,47 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.approvals.models import Transition
-from apps.approvals.services import asset_decide, asset_submit
 from apps.generation.models import GenerationJob
-from apps.generation.services import GenerationParams, generation_claim, generation_request
 from apps.projects.models import Role
 from apps.projects.services import membership_set
 from tests.factories import ProjectFactory, UserFactory
-from tests.generation.images import complete, picture_png
+from tests.metrics.lineages import reviewed_lineage
 
 pytestmark = pytest.mark.django_db
 
 
-def _generate(user, project, parent=None):
-    params = GenerationParams(
-        route="draft", width=256, height=256, prompt="a red ball", parent_asset=parent
-    )
-    job = generation_request(actor=user, project=project, params=params)
-    claim = generation_claim(job_id=job.pk, worker="w")
-    return complete(job_id=job.pk, attempt=claim.attempt, png=picture_png())
-
-
-def _shift(asset, minutes):
-    """Move a job's clock back, as if it had been requested `minutes` earlier."""
-    job = GenerationJob.objects.get(pk=asset.job_id)
-    delta = timedelta(minutes=minutes)
-    GenerationJob.objects.filter(pk=job.pk).update(
-        created_at=job.created_at - delta,
-        started_at=job.started_at - delta + timedelta(seconds=20),
-    )
-
-
 @pytest.fixture
 def lineage(member, reviewer, project, draft_route):
-    """A draft sent back for changes, regenerated, then approved."""
-    first = _generate(member, project)
-    _shift(first, 60)
-    asset_submit(actor=member, asset=first)
-    asset_decide(actor=reviewer, asset=first, verdict="request_changes", comment="Warmer")
-    second = _generate(member, project, parent=first)
-    asset_submit(actor=member, asset=second)
-    asset_decide(actor=reviewer, asset=second, verdict="approve")
-    return first, second
+    return reviewed_lineage(member, reviewer, project)
 
 
 def _login(client, user):
