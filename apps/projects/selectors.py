@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.models import User
@@ -25,9 +26,14 @@ def membership_get(*, user: User, project: Project) -> Membership | None:
 
 
 def project_get_for_user(*, user: User, slug: str) -> Project:
-    """The project, or 404 as if it did not exist when the user may not see it."""
-    project = project_list_for_user(user=user).filter(slug=slug).first()
-    if project is None:
+    """The project, or 404 as if it did not exist when the user may not see it.
+
+    The same rule as `project_list_for_user` (object permissions only), asked
+    of one row: every project-scoped request starts here, and building the
+    list query costs several times the two permission lookups.
+    """
+    project = Project.objects.filter(slug=slug).first()
+    if project is None or not ObjectPermissionChecker(user).has_perm(Perm.VIEW, project):
         raise Http404("No such project.")
     return project
 
