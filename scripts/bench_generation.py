@@ -160,7 +160,7 @@ class Stack:
                 "worker",
                 "-Q",
                 queue,
-                "--pool=solo",
+                f"--pool={self.args.pool}",
                 "--concurrency=1",
                 "-n",
                 f"bench-gpu-{index}@%h",
@@ -443,6 +443,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20, help="jobs per concurrency level")
     parser.add_argument("--workers", type=int, default=1, help="GPU workers (one pipeline each)")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--pool", default="threads", help="the GPU workers' Celery pool")
     parser.add_argument("--resolution", default="512x512")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--guidance", type=float, default=0.0)

@@ -14,7 +14,7 @@ export C2PA_SIGNING_CERT_CHAIN=var/c2pa/signing-chain.pem
 export C2PA_SIGNING_KEY=var/c2pa/signing-key.pem
 export C2PA_TRUST_ANCHORS=var/c2pa/ca.pem
 
-.venv/bin/celery -A config worker -Q gpu-draft,gpu-final,cpu --pool=solo --concurrency=1 \
+.venv/bin/celery -A config worker -Q gpu-draft,gpu-final,cpu --pool=threads --concurrency=1 \
   -B --schedule var/celerybeat-schedule -n demo-worker@%h -l info > var/log/worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM

@@ -77,7 +77,7 @@ def start_worker(
                 "worker",
                 "-Q",
                 ",".join(queues),
-                "--pool=solo",
+                "--pool=threads",
                 "--concurrency=1",
                 "-n",
                 f"{name}@%h",

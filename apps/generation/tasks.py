@@ -21,7 +21,7 @@ from .services import Claim
     + 2,
 )
 def generate_image(self: Task, job_id: str) -> str:
-    """Time limits are enforced by the runner's watchdog: the solo pool ignores Celery's."""
+    """Time limits are enforced by the runner's watchdog: the thread pool ignores Celery's."""
     from .worker.runner import run_job
 
     worker = f"{self.request.hostname or socket.gethostname()} pid {os.getpid()}"

@@ -3,7 +3,7 @@
 A beat says which queues the worker consumes, whether it is running a task,
 and (where NVML answers) its GPUs' memory and utilisation. Beats expire, so a
 worker that died stops being counted within a few seconds, whatever host it
-ran on. "Busy" is exact for GPU workers (solo pool: tasks run in the process
+ran on. "Busy" is exact for GPU workers (one task thread: tasks run in the process
 that beats); for a prefork worker it reflects only the parent process.
 """
 

@@ -17,8 +17,19 @@ def consumed_queues() -> set[str]:
     return set(app.amqp.queues.consume_from or {})
 
 
+def warm_pipelines_in_thread_pool(sender: Any = None, **kwargs: Any) -> None:
+    """worker_ready, for `--pool=threads`, which sends no worker_process_init.
+
+    Tasks run in this process's threads; nothing is dispatched until this
+    returns, so the first job still finds its pipeline loaded and warm.
+    """
+    pool = getattr(sender, "pool", None)
+    if pool is not None and type(pool).__module__ == "celery.concurrency.thread":
+        warm_pipelines()
+
+
 def warm_pipelines(**kwargs: Any) -> None:
-    """worker_process_init: runs in the process that executes tasks (solo: the worker itself)."""
+    """worker_process_init (solo, prefork children), or worker_ready for the thread pool."""
     from apps.generation.models import ModelRoute
 
     from .pipelines import registry

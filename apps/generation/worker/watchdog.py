@@ -25,7 +25,7 @@ class Watchdog(threading.Thread):
     Progress is handed over (`report`) and written from this thread, so the
     pipeline never waits on the database between steps; a write that finds
     the job no longer owned sets `lost`, which the pipeline checks at its next
-    step. Celery's time limits are not applied by the solo pool GPU workers
+    step. Celery's time limits are not applied by the thread pool GPU workers
     must use, so the limits live here: the soft one is checked between
     denoising steps, the hard one ends the process (after failing the job with
     a reason) when a step itself hangs. The process supervisor starts a fresh
