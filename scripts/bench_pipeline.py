@@ -594,7 +594,19 @@ def main(argv: list[str] | None = None) -> int:
     add("--peak-tflops", type=float, default=989.0, help="nominal dense bf16 (H100/H200 SXM)")
     add("--full-vision", action="store_true", help="allocate the (idle) vision tower too")
     add("--json", type=Path, help="write the results here")
+    add(
+        "--save",
+        type=Path,
+        help="write the built pipeline here (a diffusers directory the "
+        "end-to-end harness and the workers load with --weights) and stop",
+    )
     args = parser.parse_args(argv)
+    if args.save:
+        dtype = getattr(torch, args.dtype or ("bfloat16" if args.mode == "gpu" else "float32"))
+        pipe, _ = load_pipeline(args.mode, dtype, args.weights, full_vision=True)
+        pipe.save_pretrained(args.save)
+        print(f"saved {args.save}")
+        return 0
 
     if args.mode == "check":
         width, height = args.resolution
