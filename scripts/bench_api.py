@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,24 +23,15 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchlib import admin_sql as _admin  # noqa: E402
+from benchlib import database_url as _server_url  # noqa: E402
+from benchlib import free_port as _free_port  # noqa: E402
+
 BENCH_DB = "imprimatur_bench_api"
 RATE, SECONDS = 100, 15
-
-
-def _server_url(db: str) -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imprimatur")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_server_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
 
 
 def _seed() -> tuple[str, str]:
@@ -121,12 +111,6 @@ def bench_auth(token: str, runs: int = 2000) -> tuple[float, float]:
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return statistics.median(timings), timings[int(len(timings) * 0.99)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_listing(token: str, slug: str) -> dict[str, float]:

@@ -33,7 +33,6 @@ import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,28 +40,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 os.environ["DJANGO_SETTINGS_MODULE"] = os.environ.get("BENCH_SETTINGS", "config.settings.bench")
 
 from bench_generation_report import report  # noqa: E402
+from benchlib import admin_sql as _admin  # noqa: E402
+from benchlib import database_url as _server_url  # noqa: E402
+from benchlib import free_port as _free_port  # noqa: E402
 
 DEFAULT_PROMPTS = ROOT.parent / "shared/bench/prompts.jsonl"
-
-
-def _server_url(db: str) -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imprimatur")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
-
-
-def _admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_server_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(args: argparse.Namespace, queue: str) -> dict[str, Any]:
