@@ -101,6 +101,11 @@ def _group(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, list[Any
     return groups
 
 
+def _text(value: str) -> str:
+    """Names people typed (templates, users) must not run as spreadsheet formulas."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
@@ -129,7 +134,7 @@ def jobs_csv(rows: Iterable[JobRow]) -> str:
                 row.id,
                 row.at.isoformat(),
                 row.status,
-                *row.dims.values(),
+                *map(_text, row.dims.values()),
                 _num(f.ttf),
                 _num(f.queue_wait),
                 _num(f.run),
@@ -164,7 +169,7 @@ def assets_csv(rows: Iterable[AssetRow]) -> str:
                 row.id,
                 row.at.isoformat(),
                 row.state,
-                *row.dims.values(),
+                *map(_text, row.dims.values()),
                 "" if f.passed is None else str(f.passed).lower(),
                 _num(f.review_wait),
                 _num(f.cycle),

@@ -100,3 +100,20 @@ def test_percentiles_interpolate_like_numpy():
     assert percentile([4.0], 0.9) == 4.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert percentile(list(map(float, range(1, 11))), 0.9) == 9.1
+
+
+def test_names_in_the_csv_cannot_run_as_spreadsheet_formulas():
+    from apps.metrics.definitions import JobFigures
+    from apps.metrics.report import jobs_csv
+    from apps.metrics.selectors import JobRow
+
+    dims = {
+        "project": "spring",
+        "route": "draft",
+        "model": "m",
+        "template": "=HYPERLINK(1)",
+        "user": "@cleo",
+    }
+    row = JobRow("j1", T0, "succeeded", dims, JobFigures(1.0, 0.1, 0.8, 0.1), {})
+    text = jobs_csv([row])
+    assert ",'=HYPERLINK(1),'@cleo," in text
