@@ -18,6 +18,8 @@ from typing import Any
 import redis
 from django.conf import settings
 
+from .gpu import gpu_stats
+
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "imprimatur:worker:"
 _state: dict[str, Any] = {"busy": 0, "hostname": "", "queues": [], "started": 0.0}
@@ -25,35 +27,6 @@ _state: dict[str, Any] = {"busy": 0, "hostname": "", "queues": [], "started": 0.
 
 def _client() -> redis.Redis:
     return redis.Redis.from_url(settings.METRICS_REDIS_URL, socket_timeout=1)
-
-
-def gpu_stats() -> list[dict[str, Any]]:
-    """Per GPU: memory used/total in bytes and utilisation 0..1, from NVML; [] without a GPU."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception:  # noqa: BLE001 - no driver, no library, no GPU: nothing to report
-        return []
-    stats = []
-    try:
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            rates = pynvml.nvmlDeviceGetUtilizationRates(handle)
-            name = pynvml.nvmlDeviceGetName(handle)
-            stats.append(
-                {
-                    "index": index,
-                    "name": name.decode() if isinstance(name, bytes) else str(name),
-                    "memory_used": int(memory.used),
-                    "memory_total": int(memory.total),
-                    "utilisation": rates.gpu / 100.0,
-                }
-            )
-    finally:
-        pynvml.nvmlShutdown()
-    return stats
 
 
 def beat_once() -> None:
