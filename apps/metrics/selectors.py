@@ -38,9 +38,11 @@ DIMENSIONS = {
 
 
 def dashboard_projects(*, user: User) -> QuerySet[Project]:
-    """Managers see their projects; compliance officers (in the admin) see all."""
-    if user.has_perm("metrics.view_all_metrics"):
-        return Project.objects.all()
+    """The portal's dashboard: the projects the user manages.
+
+    Compliance officers read every project's figures in the admin
+    (`metrics.view_all_metrics`), not in the portal, as with everything else.
+    """
     return get_objects_for_user(user, Perm.MANAGE, klass=Project, accept_global_perms=False)
 
 

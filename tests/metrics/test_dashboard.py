@@ -106,3 +106,10 @@ def test_old_decisions_fall_outside_the_period(client, owner, lineage):
         .context["counts"]["approved"]
         == 1
     )
+
+
+def test_compliance_officers_do_not_get_every_project_in_the_portal(
+    client, compliance_officer, lineage
+):
+    client.force_login(compliance_officer)
+    assert client.get(reverse("metrics:dashboard")).status_code == 403
