@@ -41,6 +41,7 @@ bench: install services
 	mkdir -p var/bench
 	$(PY) scripts/bench_pipeline.py --mode cpu --resolution 512 --json var/bench/pipeline-cpu.json
 	$(PY) scripts/bench_generation.py $(BENCH_ARGS)
+	$(PY) scripts/bench_metrics.py
 
 ## services: start PostgreSQL, RabbitMQ and Redis if they are not already up
 services:
