@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from apps.metrics.definitions import percentile
+
 GOALS = {
     "overhead_p50_ms": 15.0,
     "overhead_p90_ms": 30.0,
@@ -15,13 +17,8 @@ GOALS = {
 }
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    position = (len(data) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return data[low] + (data[high] - data[low]) * (position - low)
+def _pct(values: list[float | None], q: float) -> float | None:
+    return percentile([v for v in values if v is not None], q)
 
 
 def _ms(value: float | None) -> str:

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from apps.generation.worker.stage_timing import measure_stages  # noqa: E402
+from apps.metrics.definitions import percentile  # noqa: E402 - no Django: runs on GPU hosts
 
 DEFAULT_PROMPTS = ROOT.parent / "shared/bench/prompts.jsonl"
 FALLBACK_PROMPTS = [
@@ -230,18 +231,10 @@ def transformer_flops(config: Any, *, image_tokens: int, text_tokens: int) -> fl
     return float(blocks + fusion + edges + timestep)
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def summarise(values: list[float]) -> dict[str, float]:
     return {
-        "p50": _percentile(values, 0.5),
-        "p90": _percentile(values, 0.9),
+        "p50": percentile(values, 0.5),
+        "p90": percentile(values, 0.9),
         "mean": sum(values) / len(values),
         "min": min(values),
         "max": max(values),
