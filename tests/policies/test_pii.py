@@ -194,3 +194,10 @@ def test_detect_reports_names_in_registry_order_and_rejects_unknown():
     assert detect(text, ["phone"]) == ["phone"]
     with pytest.raises(ValueError, match="Unknown PII detectors: fax"):
         detect(text, ["fax"])
+
+
+def test_hits_name_the_detector_never_the_value():
+    text = "jane@example.com +44 20 7946 0958 4111 1111 1111 1111 DNI 12345678Z"
+    hits = detect(text, DETECTORS)
+    assert hits == ["email", "phone", "card", "national_id"]
+    assert all(hit in DETECTORS for hit in hits)
