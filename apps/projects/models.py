@@ -48,6 +48,10 @@ class Project(models.Model):
     brand_colours = models.JSONField(default=list, blank=True, help_text='e.g. ["#FF5733"]')
     min_sharpness = models.FloatField(null=True, blank=True)
     qa_blocks_approval = models.BooleanField(default=False)
+    # The company's own published contact details (press email, hotline) that
+    # may appear in images; the prompt filter refuses every other email or
+    # phone number as personal data.
+    public_contacts = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

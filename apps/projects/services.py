@@ -153,3 +153,42 @@ def project_review_settings_update(
         payload={"before": before, "after": after},
     )
     return project
+
+
+MAX_PUBLIC_CONTACTS = 20
+
+
+@transaction.atomic
+def project_public_contacts_update(
+    *, actor: User, project: Project, contacts: list[str]
+) -> Project:
+    """The company contact details this project's prompts may contain (audited).
+
+    Each entry must itself be an email address or a phone number, so the list
+    cannot be used to let other personal data (an ID number, a card) through.
+    """
+    from apps.policies.filters.pii import detect
+
+    _require_manager(actor, project)
+    cleaned = list(dict.fromkeys(c.strip() for c in contacts if c.strip()))
+    if len(cleaned) > MAX_PUBLIC_CONTACTS:
+        raise ValidationError(
+            {"public_contacts": f"At most {MAX_PUBLIC_CONTACTS} contact details."}
+        )
+    for contact in cleaned:
+        found = detect(contact, {"email", "phone"})
+        if len(contact) > 120 or not found:
+            raise ValidationError(
+                {"public_contacts": f"'{contact[:60]}' is not an email address or phone number."}
+            )
+    before = list(project.public_contacts or [])
+    Project.objects.filter(pk=project.pk).update(public_contacts=cleaned)
+    project.public_contacts = cleaned
+    audit_record(
+        actor=actor,
+        action="project.edit",
+        target=project,
+        project=project,
+        payload={"before": {"public_contacts": before}, "after": {"public_contacts": cleaned}},
+    )
+    return project

@@ -20,7 +20,12 @@ from .access import has_perm, project_for_request
 from .forms import MemberForm, RoleForm
 from .models import Perm
 from .selectors import member_list, membership_get, project_list_for_user
-from .services import membership_remove, membership_set, project_review_settings_update
+from .services import (
+    membership_remove,
+    membership_set,
+    project_public_contacts_update,
+    project_review_settings_update,
+)
 
 
 @login_required
@@ -115,6 +120,19 @@ class ReviewSettingsForm(forms.Form):
     )
 
 
+class ContactsForm(forms.Form):
+    public_contacts = forms.CharField(
+        required=False,
+        label="Company contact details",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Your organisation's published press email or hotline, one per line. Prompts "
+            "may contain exactly these; any other email or phone number is refused as "
+            "personal data."
+        ),
+    )
+
+
 class PresetForm(forms.ModelForm):
     class Meta:
         model = RenditionPreset
@@ -145,8 +163,20 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     preset_form = PresetForm(request.POST if "preset" in request.POST else None)
+    contacts_form = ContactsForm(
+        request.POST if "contacts" in request.POST else None,
+        initial={"public_contacts": "\n".join(project.public_contacts or [])},
+    )
     if request.method == "POST":
         try:
+            if "contacts" in request.POST and contacts_form.is_valid():
+                project_public_contacts_update(
+                    actor=actor,
+                    project=project,
+                    contacts=contacts_form.cleaned_data["public_contacts"].splitlines(),
+                )
+                messages.success(request, "Contact details saved.")
+                return redirect("projects:settings", slug=project.slug)
             if "review" in request.POST and review_form.is_valid():
                 data = review_form.cleaned_data
                 colours = [c.strip() for c in data["brand_colours"].split(",") if c.strip()]
@@ -170,7 +200,11 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(request, f"Preset {preset.name} removed.")
                 return redirect("projects:settings", slug=project.slug)
         except ValidationError as exc:
-            target = review_form if "review" in request.POST else preset_form
+            target: forms.BaseForm = preset_form
+            if "review" in request.POST:
+                target = review_form
+            elif "contacts" in request.POST:
+                target = contacts_form
             for message in exc.messages:
                 target.add_error(None, message)
     return render(
@@ -180,9 +214,10 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
             "project": project,
             "review_form": review_form,
             "preset_form": preset_form,
+            "contacts_form": contacts_form,
             "presets": project.presets.all(),
             "defaults": DEFAULT_PRESETS,
             "webhooks_url": reverse("projects:webhooks:list", args=[project.slug]),
         },
-        status=400 if review_form.errors or preset_form.errors else 200,
+        status=400 if review_form.errors or preset_form.errors or contacts_form.errors else 200,
     )
