@@ -3,8 +3,9 @@
     .venv/bin/python scripts/bench_prompt_filter.py [--rounds 5] [--threads 2] [--json out.json]
 
 Runs the default-config filter over the benchmark prompts
-(../shared/bench/prompts.jsonl) and the labelled evaluation set, every text
-distinct within a round. The semantic LRU cache is off and the normalisation
+(../shared/bench/prompts.jsonl) and the English and multilingual development
+sets (never the held-out test set), every text distinct within a round; text
+judged not to be English also pays for the multilingual model. The semantic LRU cache is off and the normalisation
 cache is cleared before every round, so each check pays for normalisation, term
 lists, PII and one forward pass of the embedding model: the distinct-prompt
 figure is the one the goal applies to. A second figure shows the cost of a
@@ -28,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-GOAL_P50_MS = 5.0
+GOAL_P50_MS = 10.0
+GOAL_P99_MS = 25.0
+GOAL_LOAD_S = 10.0
 
 
 def _cpu_model() -> str:
@@ -60,7 +63,13 @@ def _percentile(values: list[float], q: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prompts", type=Path, default=ROOT.parent / "shared/bench/prompts.jsonl")
-    parser.add_argument("--eval", type=Path, default=ROOT / "tests/policies/data/filter_eval.jsonl")
+    parser.add_argument(
+        "--eval",
+        type=Path,
+        action="append",
+        help="labelled sets whose prompts are added (default: the English and multilingual "
+        "development sets; never the held-out test set)",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=30, help="checks before timing starts")
     parser.add_argument(
@@ -78,7 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     from apps.policies.filters.prompt import PromptFilter
     from apps.policies.filters.semantic import SentenceTransformerEmbedder
 
-    texts = list(dict.fromkeys(_read_prompts(args.prompts) + _read_prompts(args.eval)))
+    sets = args.eval or [
+        ROOT / "tests/policies/data/filter_eval.jsonl",
+        ROOT / "tests/policies/data/filter_dev_ml.jsonl",
+    ]
+    texts = list(
+        dict.fromkeys(_read_prompts(args.prompts) + [t for s in sets for t in _read_prompts(s)])
+    )
     load_started = time.perf_counter()
     embedder = SentenceTransformerEmbedder(
         precision=args.precision, trace=not args.no_trace, threads=args.threads or None
@@ -87,17 +102,23 @@ def main(argv: list[str] | None = None) -> int:
     config = default_config()
     build_started = time.perf_counter()
     uncached = PromptFilter(config, embedder, semantic_cache_size=0)
-    uncached.check({"prompt": "warm-up"})  # builds the example index
+    uncached.warm()  # language model, multilingual model, both example indexes
+    uncached.check({"prompt": "warm-up"})
     index_s = time.perf_counter() - build_started
 
     for text in texts[: args.warmup]:
         uncached.check({"prompt": text})
 
     distinct: list[float] = []
+    english: list[float] = []
+    other: list[float] = []
     for _ in range(args.rounds):
         normalize.cache_clear()
         for text in texts:
-            distinct.append(uncached.check({"prompt": text}).elapsed_ms)
+            result = uncached.check({"prompt": text})
+            distinct.append(result.elapsed_ms)
+            judged = result.languages["prompt"].language
+            (english if judged in ("en", "und") else other).append(result.elapsed_ms)
 
     terms_only = PromptFilter(default_config(semantic=False))
     no_semantic: list[float] = []
@@ -136,11 +157,20 @@ def main(argv: list[str] | None = None) -> int:
         "distinct_texts": len(texts),
         "rounds": args.rounds,
         "full_filter_distinct": summary(distinct),
+        "judged_english": summary(english),
+        "judged_other_language": summary(other),
         "without_semantic_distinct": summary(no_semantic),
         "full_filter_repeated_cached": summary(repeated),
-        "goal": f"p50 under {GOAL_P50_MS:g} ms after warm-up (full filter, distinct prompts)",
+        "goal": (
+            f"p50 under {GOAL_P50_MS:g} ms and p99 under {GOAL_P99_MS:g} ms after warm-up "
+            f"(full filter, distinct prompts); models and indexes ready in under {GOAL_LOAD_S:g} s"
+        ),
     }
-    results["goal_met"] = results["full_filter_distinct"]["p50_ms"] < GOAL_P50_MS
+    results["goal_met"] = (
+        results["full_filter_distinct"]["p50_ms"] < GOAL_P50_MS
+        and results["full_filter_distinct"]["p99_ms"] < GOAL_P99_MS
+        and load_s + index_s < GOAL_LOAD_S
+    )
 
     machine = results["machine"]
     print(
@@ -151,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} distinct texts x {args.rounds} rounds")
     for label, key in (
         ("full filter, distinct prompts", "full_filter_distinct"),
+        ("  judged English", "judged_english"),
+        ("  judged another language", "judged_other_language"),
         ("terms + PII only, distinct", "without_semantic_distinct"),
         ("full filter, repeated (cache)", "full_filter_repeated_cached"),
     ):

@@ -24,4 +24,4 @@ echo "Imprimatur is starting at http://127.0.0.1:$PORT/  (worker log: var/log/wo
 echo "Log in as cleo (creator), rui (reviewer), maya (manager) or vic (viewer);"
 echo "password: imprimatur-demo. Admin: http://127.0.0.1:$PORT/admin/ as admin."
 echo
-$PY manage.py runserver "127.0.0.1:$PORT"
+IMPRIMATUR_WARM_FILTERS=1 $PY manage.py runserver "127.0.0.1:$PORT"

@@ -78,9 +78,10 @@ def policy_defaults(request):
     from django.apps import apps
 
     from apps.policies.gate import prompt_filters
-    from apps.policies.seeding import install_defaults
+    from apps.policies.seeding import install_defaults, install_lexicon_if_empty
 
     install_defaults(apps.get_model)
+    install_lexicon_if_empty(apps.get_model)
     prompt_filters.clear()
 
 

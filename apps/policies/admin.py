@@ -8,6 +8,7 @@ quarantined outputs are released or purged through their own form.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -27,10 +28,13 @@ from apps.core.exceptions import ApplicationError
 from apps.generation.models import ModelRoute
 
 from . import gate
+from .lexicon_io import lexicon_export, lexicon_parse
 from .models import (
     Decision,
     FilterCategory,
+    FilterRegister,
     FilterSettings,
+    FilterTermList,
     ImageLabelThreshold,
     ModelLicense,
     OrganisationProfile,
@@ -40,7 +44,7 @@ from .models import (
     UsagePolicy,
 )
 from .quarantine import RESOLVE_PERM, quarantine_purge, quarantine_release
-from .services import policy_save
+from .services import filter_lexicon_import, policy_save
 
 
 class VersionedPolicyAdmin(admin.ModelAdmin):
@@ -228,6 +232,84 @@ class FilterCategoryAdmin(VersionedPolicyAdmin):
     list_display = ["label", "slug", "enabled", "semantic_threshold", "check_negative"]
     list_filter = ["enabled"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12})}}
+
+
+class LexiconImportForm(forms.Form):
+    file = forms.FileField(
+        label="Term-list file (JSON)",
+        help_text="A file exported here, or the same shape. Named lists are replaced; "
+        "lists the file does not name stay as they are.",
+    )
+
+
+@admin.register(FilterTermList)
+class FilterTermListAdmin(VersionedPolicyAdmin):
+    """Per-language lists; the category's own fields are its English list."""
+
+    list_display = ["category", "language", "term_count"]
+    list_filter = ["language", "category"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12})}}
+    change_list_template = "admin/policies/filtertermlist/change_list.html"
+
+    @admin.display(description="Terms")
+    def term_count(self, obj: FilterTermList) -> int:
+        return len([line for line in obj.terms.splitlines() if line.strip()])
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("export/", view(self.export_view), name="policies_lexicon_export"),
+            path("import/", view(self.import_view), name="policies_lexicon_import"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise DjangoPermissionDenied
+        body = json.dumps(lexicon_export(), ensure_ascii=False, indent=1)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="imprimatur-term-lists.json"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_change_permission(request) or not self.has_add_permission(request):
+            raise DjangoPermissionDenied
+        form = LexiconImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > 5 * 1024 * 1024:
+                    raise ValidationError("The file is larger than 5 MB.")
+                data = json.loads(upload.read().decode("utf-8"))
+                lexicon = lexicon_parse(data)
+                version = filter_lexicon_import(actor=request.user, lexicon=lexicon)  # type: ignore[arg-type]
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                form.add_error("file", "The file is not valid UTF-8 JSON.")
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                self.message_user(request, f"Imported as filters version {version.version}.")
+                return HttpResponseRedirect(reverse("admin:policies_filtertermlist_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import term lists",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/policies/lexicon_import.html", context)
+
+
+@admin.register(FilterRegister)
+class FilterRegisterAdmin(VersionedPolicyAdmin):
+    """Real people and protected marks, referred to from lists as <register:slug>."""
+
+    list_display = ["label", "slug", "entry_count"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 24})}}
+
+    @admin.display(description="Entries")
+    def entry_count(self, obj: FilterRegister) -> int:
+        return len([line for line in obj.entries.splitlines() if line.strip()])
 
 
 @admin.register(ImageLabelThreshold)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,7 +29,9 @@ from .filters.semantic import Embedder, SentenceTransformerEmbedder
 from .models import (
     CommercialUse,
     FilterCategory,
+    FilterRegister,
     FilterSettings,
+    FilterTermList,
     ImageLabelThreshold,
     IntendedUse,
     ModelLicense,
@@ -98,6 +100,13 @@ def license_for(route: ModelRoute) -> ModelLicense | None:
 
 
 def prompt_filter_config(settings_row: FilterSettings) -> PromptFilterConfig:
+    lists: dict[int, dict[str, Any]] = {}
+    for row in FilterTermList.objects.all():
+        lists.setdefault(row.category_id, {})[row.language] = {
+            "terms": _lines(row.terms),
+            "exceptions": _lines(row.exceptions),
+            "cooccurrence": [_lines(row.group_a), _lines(row.group_b)],
+        }
     categories = tuple(
         CategoryRules.from_dict(
             {
@@ -107,10 +116,13 @@ def prompt_filter_config(settings_row: FilterSettings) -> PromptFilterConfig:
                 "examples": _lines(c.examples),
                 "counter_examples": _lines(c.counter_examples),
                 "semantic_threshold": c.semantic_threshold,
+                "multilingual_threshold": c.multilingual_threshold,
+                "semantic_needs_indicator": c.semantic_needs_indicator,
                 "check_negative": c.check_negative,
                 "guidance": c.guidance,
                 "cooccurrence": c.cooccurrence or None,
                 "exceptions": _lines(c.exceptions),
+                "languages": lists.get(c.pk, {}),
             }
         )
         for c in FilterCategory.objects.filter(enabled=True)
@@ -119,6 +131,7 @@ def prompt_filter_config(settings_row: FilterSettings) -> PromptFilterConfig:
         categories=categories,
         pii_detectors=frozenset(settings_row.pii_detectors or ()),
         semantic=settings_row.semantic_check_enabled,
+        registers=tuple((r.slug, _lines(r.entries)) for r in FilterRegister.objects.all()),
     )
 
 
@@ -274,14 +287,23 @@ def check_usage(
 
 
 def check_text(
-    texts: Mapping[str, str], flt: FilterSettings, verdict: Verdict
+    texts: Mapping[str, str],
+    flt: FilterSettings,
+    verdict: Verdict,
+    *,
+    contacts: Iterable[str] = (),
 ) -> FilterResult | None:
-    """Run the prompt filter; an unavailable filter refuses (fails closed)."""
+    """Run the prompt filter; an unavailable filter refuses (fails closed).
+
+    `contacts`: the project's registered company contacts, allowed in prompts.
+    """
     verdict.versions["filters"] = flt.version
     if not flt.prompt_filter_enabled:
         return None
     try:
-        result = prompt_filters.get(flt).check({k: v for k, v in texts.items() if v})
+        result = prompt_filters.get(flt).check(
+            {k: v for k, v in texts.items() if v}, contacts=contacts
+        )
     except FilterUnavailable as exc:
         verdict.refuse(
             "filter.unavailable",
@@ -296,10 +318,63 @@ def check_text(
         return None
     verdict.scores["prompt"] = {k: round(v, 4) for k, v in result.scores.items()}
     verdict.scores["prompt_filter_ms"] = round(result.elapsed_ms, 2)
+    verdict.scores["languages"] = {k: g.as_dict() for k, g in result.languages.items()}
     guidance = {c.slug: (c.label, c.guidance) for c in prompt_filters.get(flt).config.categories}
     for hit in _dedupe(result.hits):
         verdict.refuse(**_text_rule(hit, guidance))
     return result
+
+
+def guard_model() -> Any:
+    """The configured guard model, or None when none is configured."""
+    path = django_settings.PROMPT_GUARD_MODEL_DIR
+    if not path:
+        return None
+    from .filters.guard import get_guard
+
+    return get_guard(
+        path,
+        device=django_settings.PROMPT_GUARD_DEVICE,
+        dtype=django_settings.PROMPT_GUARD_DTYPE or None,
+        flavour=django_settings.PROMPT_GUARD_FLAVOUR,
+    )
+
+
+def check_guard(texts: Mapping[str, str], verdict: Verdict) -> None:
+    """Run the guard model where one is configured; unavailable or erroring refuses."""
+    try:
+        guard = guard_model()
+        if guard is None:
+            return
+        result = guard.check({k: v for k, v in texts.items() if v})
+    except FilterUnavailable as exc:
+        verdict.refuse(
+            "filter.unavailable",
+            f"The guard model is unavailable, so nothing can be generated: {exc}",
+        )
+        return
+    except Exception as exc:  # noqa: BLE001 - any filter error must refuse, never pass
+        verdict.refuse(
+            "filter.error",
+            f"The guard model failed ({type(exc).__name__}), so nothing can be generated.",
+        )
+        return
+    verdict.scores["guard_model"] = f"{guard.name}:{guard.version}"
+    verdict.scores["guard"] = {k: round(v, 4) for k, v in result.scores.items()}
+    for hit in _dedupe(result.hits):
+        verdict.refuse(**_text_rule(hit, GUARD_GUIDANCE))
+
+
+GUARD_GUIDANCE = {
+    "guard_other": (
+        "the guard model's safety policy",
+        "The safety model judged this unsafe; remove what could be harmful.",
+    ),
+    "guard_unparseable": (
+        "the guard model's safety policy",
+        "The safety model could not judge this text; rephrase it more plainly.",
+    ),
+}
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -318,7 +393,7 @@ _FIELD_NAMES = {"prompt": "prompt", "negative_prompt": "negative prompt", "templ
 
 def _text_rule(hit: Hit, guidance: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     where = _FIELD_NAMES.get(hit.field, hit.field)
-    if hit.category.startswith("pii."):
+    if hit.category == "pii" or hit.category.startswith("pii."):
         kind = hit.category.removeprefix("pii.").replace("_", " ")
         message = f"The {where} contains personal data ({kind}). {PII_GUIDANCE}"
     else:
@@ -342,6 +417,7 @@ def evaluate_generation(
     height: int,
     steps: int,
     text_cleared_under: int | None = None,
+    guard: bool | None = None,
 ) -> Verdict:
     """Everything the gate checks before a pipeline may run.
 
@@ -350,6 +426,10 @@ def evaluate_generation(
     version, so the worker runs them again only when the version changed;
     every other rule (usage, license and its expiry, safeguards) is judged
     again as it is now.
+
+    `guard`: run the guard model (when one is configured). The worker always
+    does; at request time it runs only with PROMPT_GUARD_AT_REQUEST, since on
+    a web CPU it costs seconds (docs/guard-model.md).
     """
     verdict = Verdict()
     policy = usage_policy_for(project)
@@ -362,7 +442,16 @@ def evaluate_generation(
         verdict.versions["filters"] = flt.version
         verdict.scores["prompt"] = "allowed at request under this filter version"
     else:
-        check_text({"prompt": prompt, "negative_prompt": negative_prompt}, flt, verdict)
+        check_text(
+            {"prompt": prompt, "negative_prompt": negative_prompt},
+            flt,
+            verdict,
+            contacts=project.public_contacts or (),
+        )
+    if guard is None:
+        guard = django_settings.PROMPT_GUARD_AT_REQUEST
+    if guard:
+        check_guard({"prompt": prompt, "negative_prompt": negative_prompt}, verdict)
     return verdict
 
 
@@ -415,12 +504,30 @@ def evaluate_image(*, route: ModelRoute, image: Image.Image) -> Verdict:
     for hit in result.hits:
         verdict.refuse(
             "filter.image",
-            "The image filter found likely explicit content in the output; "
-            "change the prompt so it describes no nudity.",
+            _IMAGE_GUIDANCE.get(hit.category.upper(), _IMAGE_GUIDANCE["NUDITY"]),
             category=hit.category,
             field="image",
         )
     return verdict
+
+
+# Per label of the concept classifier (image_concepts); every other label is a
+# nudity detector's (NudeNet's labels name body parts).
+_IMAGE_GUIDANCE = {
+    "NUDITY": (
+        "The image filter found likely explicit content in the output; "
+        "change the prompt so it describes no nudity."
+    ),
+    "GORE": "The image filter found likely gore in the output; describe no injuries or blood.",
+    "CORPSE": "The image filter found what looks like a dead body; change the scene.",
+    "WEAPON_VIOLENCE": (
+        "The image filter found likely violence with a weapon; describe no weapons used on people."
+    ),
+    "HATE_SYMBOL": (
+        "The image filter found what looks like a hate symbol; remove flags, insignia and symbols."
+    ),
+    "SELF_HARM": "The image filter found likely self-harm; change the scene.",
+}
 
 
 def warm_filters() -> None:
@@ -432,7 +539,12 @@ def warm_filters() -> None:
     flt = filter_settings()
     try:
         if flt.prompt_filter_enabled:
-            prompt_filters.get(flt).check({"prompt": "warm-up"})
+            built = prompt_filters.get(flt)
+            built.warm()
+            built.check({"prompt": "warm-up"})
+        guard = guard_model()
+        if guard is not None:
+            guard.warm()
         if flt.image_filter_enabled:
             classifier = _image_classifier(flt)
             classifier.classify(Image.new("RGB", (64, 64)))

@@ -191,8 +191,23 @@ class FilterCategory(models.Model):
     semantic_threshold = models.FloatField(
         null=True, blank=True, help_text="Cosine similarity 0-1; empty: no semantic check."
     )
+    multilingual_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "For text not in English (multilingual model, another similarity band); "
+            "empty: only term lists judge such text."
+        ),
+    )
     check_negative = models.BooleanField(
         default=False, help_text="Also apply to negative prompts (usually protective)."
+    )
+    semantic_needs_indicator = models.BooleanField(
+        default=False,
+        help_text=(
+            "The semantic check refuses under this category only when a word of "
+            "co-occurrence group A (in any language) is present: a minor, a real person."
+        ),
     )
     cooccurrence = models.JSONField(
         default=list,
@@ -208,6 +223,75 @@ class FilterCategory(models.Model):
     class Meta:
         ordering = ["slug"]
         verbose_name_plural = "filter categories"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+FILTER_LANGUAGES = [
+    ("en", "English"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("nl", "Dutch"),
+    ("ja", "Japanese"),
+    ("zh", "Chinese"),
+]
+
+
+class FilterTermList(models.Model):
+    """One category's terms in one language (English additions included).
+
+    The category's own `terms`, `exceptions` and `cooccurrence` are its English
+    list; these rows add every other language. How words are matched per
+    language is explained in `filters.lexicon`.
+    """
+
+    category = models.ForeignKey(
+        FilterCategory, on_delete=models.CASCADE, related_name="term_lists"
+    )
+    language = models.CharField(max_length=8, choices=FILTER_LANGUAGES)
+    terms = models.TextField(
+        blank=True,
+        help_text=(
+            "One word or phrase per line, base form only: inflections are matched. "
+            "'word*' also matches compounds; <register:people> stands for a register."
+        ),
+    )
+    exceptions = models.TextField(
+        blank=True,
+        help_text="Phrases whose words this category ignores, in any language, one per line.",
+    )
+    group_a = models.TextField(
+        "co-occurrence group A",
+        blank=True,
+        help_text="Blocks together with group B in the same field, one per line.",
+    )
+    group_b = models.TextField("co-occurrence group B", blank=True)
+
+    class Meta:
+        ordering = ["category__slug", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "language"], name="one_list_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.slug} ({self.language})"
+
+
+class FilterRegister(models.Model):
+    """Names any term list can refer to as <register:slug>: real people, protected marks."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    entries = models.TextField(
+        blank=True, help_text="One name per line; write each alias and script on its own line."
+    )
+
+    class Meta:
+        ordering = ["slug"]
 
     def __str__(self) -> str:
         return self.label

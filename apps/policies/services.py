@@ -19,7 +19,9 @@ from . import gate
 from .models import (
     Decision,
     FilterCategory,
+    FilterRegister,
     FilterSettings,
+    FilterTermList,
     ImageLabelThreshold,
     ModelLicense,
     OrganisationProfile,
@@ -97,6 +99,11 @@ def _filters_snapshot() -> dict[str, Any]:
     return {
         "settings": _snapshot(gate.filter_settings()),
         "categories": [_snapshot(c) for c in FilterCategory.objects.order_by("slug")],
+        "term_lists": {
+            f"{row.category.slug}:{row.language}": _snapshot(row)
+            for row in FilterTermList.objects.select_related("category")
+        },
+        "registers": {r.slug: _snapshot(r) for r in FilterRegister.objects.all()},
         "image_thresholds": {t.label: t.threshold for t in ImageLabelThreshold.objects.all()},
     }
 
@@ -209,6 +216,13 @@ def _filters_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
             changes[f"category:{slug}"] = _diff(old.get(slug, {}), new.get(slug, {})) or {
                 "deleted": True
             }
+    for name in ("term_lists", "registers"):
+        old_rows, new_rows = before.get(name, {}), after.get(name, {})
+        for key in sorted(old_rows.keys() | new_rows.keys()):
+            if old_rows.get(key) != new_rows.get(key):
+                changes[f"{name}:{key}"] = _diff(old_rows.get(key, {}), new_rows.get(key, {})) or {
+                    "deleted": True
+                }
     if before.get("image_thresholds") != after["image_thresholds"]:
         changes["image_thresholds"] = {
             "before": before.get("image_thresholds"),
@@ -263,3 +277,66 @@ def route_set_enabled(*, actor: User | None, route: ModelRoute, enabled: bool) -
         payload={"enabled": {"before": before, "after": enabled}},
     )
     return route
+
+
+# --- term lists in every language ---------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def filter_lexicon_import(*, actor: User | None, lexicon: Mapping[str, Any]) -> PolicyVersion:
+    """Replace the named term lists and registers with an imported document's.
+
+    `lexicon` is the output of `lexicon_io.lexicon_parse` (already checked).
+    Lists and registers the document does not name are left as they are. The
+    whole import is one new filters version, audited with before/after.
+    """
+    before = _filters_snapshot()
+    categories = {c.slug: c for c in FilterCategory.objects.all()}
+    for slug, register in lexicon.get("registers", {}).items():
+        FilterRegister.objects.update_or_create(
+            slug=slug,
+            defaults={"label": register["label"], "entries": "\n".join(register["entries"])},
+        )
+    for language, per_category in lexicon.get("lists", {}).items():
+        for slug, rules in per_category.items():
+            groups = rules["cooccurrence"]
+            FilterTermList.objects.update_or_create(
+                category=categories[slug],
+                language=language,
+                defaults={
+                    "terms": "\n".join(rules["terms"]),
+                    "exceptions": "\n".join(rules["exceptions"]),
+                    "group_a": "\n".join(groups[0]),
+                    "group_b": "\n".join(groups[1]),
+                },
+            )
+    settings_row = gate.filter_settings()
+    manager = FilterSettings._default_manager
+    version = manager.select_for_update().get(pk=settings_row.pk).version + 1
+    manager.filter(pk=settings_row.pk).update(version=version)
+    settings_row.version = version
+    after = _filters_snapshot()
+    snapshot = PolicyVersion.objects.create(
+        kind=PolicyKind.FILTERS,
+        key="filters",
+        version=version,
+        snapshot=after,
+        created_by=actor,
+        created_by_username=actor.get_username() if actor else SYSTEM_ACTOR,
+    )
+    audit_record(
+        actor=actor,
+        actor_username=None if actor else SYSTEM_ACTOR,
+        action="policy.edit",
+        target=settings_row,
+        target_label=f"filters v{version}",
+        payload={
+            "key": "filters",
+            "version": version,
+            "object": "lexicon-import",
+            "deleted": False,
+            "changes": _filters_diff(before, after),
+        },
+    )
+    transaction.on_commit(gate.prompt_filters.clear)
+    return snapshot

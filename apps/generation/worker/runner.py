@@ -129,6 +129,7 @@ def _gate_before_pipeline(job: GenerationJob) -> Verdict:
         width=job.width,
         height=job.height,
         steps=job.steps,
+        guard=True,
     )
     gate.check_image_filter_ready(job.route, verdict)
     return verdict

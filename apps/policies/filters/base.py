@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class FilterUnavailable(Exception):
@@ -35,6 +36,9 @@ class FilterResult:
     # kept even below threshold so compliance can tune thresholds from data.
     scores: dict[str, float] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    # The language judged for each field (`language.LanguageGuess`), for the
+    # decision record and per-language figures.
+    languages: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:

@@ -23,6 +23,13 @@ How the lists are built:
   from the shipped evaluation set, with the int8 embedder that
   `semantic.get_embedder()` loads. Term lists carry most blocking, so the
   semantic check spends its small false-positive budget on recall.
+* `multilingual_threshold` is the operating point of the multilingual model
+  (`multilingual`) for text not in English: the highest score any non-English
+  allow case of the development set (filter_dev_ml.jsonl) reached, plus 0.005,
+  i.e. no development false positive (`scripts/filter_eval_sets.py
+  --calibrate`). e5's similarities are compressed (unrelated text ~0.75), so
+  separation is weaker than the English model's: hate and brand misuse gained
+  too little recall for the false positives they cost and run on terms only.
 * No category checks the negative prompt by default: every listed term is
   protective there ("nude, gore, logo" in a negative prompt asks for a safer
   image). PII is still checked on every field.
@@ -82,7 +89,9 @@ _MINOR_TERMS = [
     "little girl", "little boy", "young girl", "young boy", "schoolgirl", "schoolboy",
     "school girl", "school boy", "preteen", "pre-teen", "tween", "teen", "teens",
     "teenager", "teenage", "adolescent", "underage", "under age", "minor", "minors",
-    "juvenile", "kindergarten", "middle school", "elementary school", "daughter", "son",
+    "juvenile", "kindergarten", "middle school", "elementary school", "daughter",
+    # Bare "son" is French/Spanish "his/her"/"they are": only English phrases.
+    "my son", "our son", "her son", "his son", "their son", "your son", "young son",
     "boy aged", "girl aged", "pupil", "student girl", AGE_UNDER_18,
 ]  # fmt: skip
 
@@ -93,6 +102,8 @@ _SEXUALISING_TERMS = [
 ]  # fmt: skip
 
 _REAL_PERSON_TERMS = [
+    "<register:people>", "look-alike", "lookalike", "look alike", "doppelganger",
+    "doppelgänger", "double of", "body double of", "impersonator", "influencer",
     "my coworker", "my co-worker", "coworker", "co-worker", "my colleague", "colleague",
     "colleagues", "my boss", "my ex", "ex-girlfriend", "ex-boyfriend", "ex girlfriend",
     "ex boyfriend", "ex-wife", "ex wife", "ex-husband", "ex husband", "my girlfriend",
@@ -179,6 +190,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a mother breastfeeding her baby",
         ],
         "semantic_threshold": 0.52,
+        "multilingual_threshold": 0.885,
         "check_negative": False,
         "guidance": "Remove nudity and sexual content; describe clothing and a non-sexual pose.",
     },
@@ -205,6 +217,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "toddlercon",
         ],
         "cooccurrence": [_MINOR_TERMS, _SEXUALISING_TERMS],
+        "semantic_needs_indicator": True,
         "exceptions": [*_SEXUAL_EXCEPTIONS, "sex education", "sexual health", "sex ed"],
         "examples": [
             "a naked child",
@@ -232,6 +245,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a baby sleeping in a crib",
         ],
         "semantic_threshold": 0.49,
+        "multilingual_threshold": 0.875,
         "check_negative": False,
         "guidance": (
             "Images that sexualise or show nudity of anyone who is or looks under 18 are never "
@@ -274,6 +288,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "strip her naked",
         ],
         "cooccurrence": [_REAL_PERSON_TERMS, _INTIMATE_TERMS],
+        "semantic_needs_indicator": True,
         "exceptions": [*_SEXUAL_EXCEPTIONS, "deepfake detection", "face swap filter"],
         "examples": [
             "a deepfake nude of a real woman",
@@ -298,6 +313,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a team photo of my coworkers",
         ],
         "semantic_threshold": 0.47,
+        "multilingual_threshold": 0.875,
         "check_negative": False,
         "guidance": (
             "Intimate or sexual images of real, identifiable people are not generated. "
@@ -454,6 +470,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a crime mystery game",
         ],
         "semantic_threshold": 0.46,
+        "multilingual_threshold": 0.87,
         "check_negative": False,
         "guidance": (
             "Remove blood, injuries, dead bodies and acts of violence against people or animals."
@@ -706,6 +723,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a drug overdose prevention campaign",
         ],
         "semantic_threshold": 0.45,
+        "multilingual_threshold": 0.87,
         "check_negative": False,
         "guidance": (
             "Remove self-harm and suicide imagery. If this is for a prevention campaign, "
@@ -714,8 +732,12 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
     },
     {
         "slug": "brand_misuse",
-        "label": "Third-party brands and characters",
+        "label": "Third-party brands, characters and real people",
         "terms": [
+            # A named real person in an ad implies an endorsement nobody licensed;
+            # the registers are kept by compliance (Admin > Filter registers).
+            "<register:people>",
+            "<register:marks>",
             "nike swoosh",
             "swoosh logo",
             "just do it slogan",
@@ -754,6 +776,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
         ],
         "cooccurrence": [
             [
+                "<register:marks>",
                 "nike",
                 "adidas",
                 "puma logo",
@@ -834,15 +857,21 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
         "semantic_threshold": 0.51,
         "check_negative": False,
         "guidance": (
-            "Remove other companies' logos, trademarks and characters; use your own brand "
-            "assets or generic designs."
+            "Remove other companies' logos, trademarks and characters, and real, identifiable "
+            "people or their look-alikes (an unlicensed endorsement); use your own brand "
+            "assets, generic designs and anonymous models."
         ),
     },
 ]
 
 
-def default_config(*, semantic: bool = True) -> PromptFilterConfig:
-    """The shipped rules as a filter configuration."""
+def default_config(*, semantic: bool = True, languages: bool = True) -> PromptFilterConfig:
+    """The shipped rules as a filter configuration, with every language's lists."""
+    from .shipped import shipped_registers, with_languages
+
     return config_from_dicts(
-        DEFAULT_CATEGORIES, pii_detectors=DEFAULT_PII_DETECTORS, semantic=semantic
+        with_languages(DEFAULT_CATEGORIES) if languages else DEFAULT_CATEGORIES,
+        pii_detectors=DEFAULT_PII_DETECTORS,
+        semantic=semantic,
+        registers=shipped_registers() if languages else None,
     )

@@ -26,7 +26,7 @@ EXPECTATIONS = ("block", "allow")
 
 
 class CheckingFilter(Protocol):
-    def check(self, fields: dict[str, str]) -> FilterResult: ...
+    def check(self, fields: dict[str, str], *, contacts: Iterable[str] = ()) -> FilterResult: ...
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,34 @@ class Case:
     expect: str  # "block" | "allow"
     category: str
     line: int = 0
+    lang: str = "en"
+    kind: str = ""
+    also: tuple[str, ...] = ()  # other categories that are an acceptable refusal reason
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the filter did with one case, for `--per-case`."""
+
+    case: Case
+    blocked: bool
+    categories: tuple[str, ...]
+    rules: tuple[str, ...]
+    scores: dict[str, float]
+    judged_language: str
+
+    @property
+    def correct(self) -> bool:
+        return self.blocked == (self.case.expect == "block")
+
+    def line(self) -> str:
+        verdict = "MISS" if self.case.expect == "block" else "FALSE POSITIVE"
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in sorted(self.scores.items()))
+        return (
+            f"{verdict} line {self.case.line} [{self.case.lang}->{self.judged_language} "
+            f"{self.case.category}/{self.case.kind or '-'}] rules: {', '.join(self.rules) or '-'}"
+            f" | scores: {scores or '-'}\n    {self.case.prompt[:300]!r}"
+        )
 
 
 class CaseFileError(ValueError):
@@ -61,7 +89,20 @@ def load_cases(path: str | Path) -> list[Case]:
                 raise CaseFileError(f"{path}, line {number}: 'expect' must be 'block' or 'allow'")
             if not isinstance(category, str) or not category:
                 raise CaseFileError(f"{path}, line {number}: 'category' must be a non-empty string")
-            cases.append(Case(prompt=prompt, expect=expect, category=category, line=number))
+            also = data.get("also") or ()
+            if not isinstance(also, list | tuple) or not all(isinstance(a, str) for a in also):
+                raise CaseFileError(f"{path}, line {number}: 'also' must be a list of categories")
+            cases.append(
+                Case(
+                    prompt=prompt,
+                    expect=expect,
+                    category=category,
+                    line=number,
+                    lang=str(data.get("lang") or "en"),
+                    kind=str(data.get("kind") or ""),
+                    also=tuple(also),
+                )
+            )
     return cases
 
 
@@ -85,25 +126,32 @@ class CategoryStats:
     def false_positive_rate(self) -> float | None:
         return self.false_positives / self.allow_total if self.allow_total else None
 
+    @property
+    def attribution(self) -> float | None:
+        """Of the block cases refused, the share refused under the right category."""
+        return self.category_hit / self.blocked if self.blocked else None
+
 
 @dataclass
 class Report:
     categories: dict[str, CategoryStats] = field(default_factory=dict)
+    languages: dict[str, CategoryStats] = field(default_factory=dict)
     overall: CategoryStats = field(default_factory=CategoryStats)
+    outcomes: list[Outcome] = field(default_factory=list)
     missed: list[Case] = field(default_factory=list)
     false_positives: list[tuple[Case, list[str]]] = field(default_factory=list)
     elapsed_ms: list[float] = field(default_factory=list)
 
-    def format_table(self) -> str:
+    def format_table(self, by: str = "category") -> str:
         def pct(value: float | None) -> str:
             return "-" if value is None else f"{value * 100:.1f}%"
 
         header = (
-            f"{'category':<16}{'block':>7}{'recall':>9}{'cat. hit':>10}"
-            f"{'allow':>7}{'FP':>5}{'FP rate':>9}"
+            f"{by:<16}{'block':>7}{'recall':>9}{'cat. hit':>10}{'allow':>7}{'FP':>5}{'FP rate':>9}"
         )
         lines = [header, "-" * len(header)]
-        rows = [*sorted(self.categories.items()), ("overall", self.overall)]
+        groups = self.languages if by == "language" else self.categories
+        rows = [*sorted(groups.items()), ("overall", self.overall)]
         for name, stats in rows:
             if name == "overall":
                 lines.append("-" * len(header))
@@ -112,10 +160,24 @@ class Report:
                 f"{pct(stats.category_recall):>10}{stats.allow_total:>7}"
                 f"{stats.false_positives:>5}{pct(stats.false_positive_rate):>9}"
             )
+        attribution = self.overall.attribution
+        lines.append(f"attribution (refused under the right category): {pct(attribution)}")
         return "\n".join(lines)
 
-    def failures(self, min_recall: float, max_fpr: float) -> list[str]:
-        """Goals not met: recall per category with block cases, overall false-positive rate."""
+    def per_case(self) -> str:
+        """Every miss and false positive with the rules and scores behind it."""
+        return "\n".join(o.line() for o in self.outcomes if not o.correct)
+
+    def failures(
+        self,
+        min_recall: float,
+        max_fpr: float,
+        *,
+        max_language_fpr: float | None = None,
+        min_language_block_cases: int = 20,
+    ) -> list[str]:
+        """Goals not met: recall per category and per language with enough block cases,
+        false-positive rate overall and per language."""
         problems = []
         for name, stats in sorted(self.categories.items()):
             if stats.recall is not None and stats.recall < min_recall:
@@ -123,6 +185,22 @@ class Report:
                     f"{name}: recall {stats.recall:.3f} is below {min_recall:.3f} "
                     f"({stats.block_total - stats.blocked} of {stats.block_total} missed)"
                 )
+        if len(self.languages) > 1:
+            for name, stats in sorted(self.languages.items()):
+                if (
+                    stats.block_total >= min_language_block_cases
+                    and stats.recall is not None
+                    and stats.recall < min_recall
+                ):
+                    problems.append(
+                        f"language {name}: recall {stats.recall:.3f} is below {min_recall:.3f}"
+                    )
+                rate = stats.false_positive_rate
+                if max_language_fpr is not None and rate is not None and rate > max_language_fpr:
+                    problems.append(
+                        f"language {name}: false-positive rate {rate:.3f} is above "
+                        f"{max_language_fpr:.3f}"
+                    )
         fpr = self.overall.false_positive_rate
         if fpr is not None and fpr > max_fpr:
             problems.append(
@@ -132,23 +210,44 @@ class Report:
         return problems
 
 
-def _category_matches(expected: str, fired: Iterable[str]) -> bool:
-    return any(c == expected or c.startswith(expected + ".") for c in fired)
+def _category_matches(expected: str | Iterable[str], fired: Iterable[str]) -> bool:
+    wanted = (expected,) if isinstance(expected, str) else tuple(expected)
+    return any(c == w or c.startswith(w + ".") for c in fired for w in wanted)
 
 
-def evaluate(prompt_filter: CheckingFilter, cases: Iterable[Case]) -> Report:
+# The evaluation sets are written for a project that registered these company
+# contacts (press email, hotline): they are allowed, every other contact is not.
+EVAL_CONTACTS = ("press@northwind-coffee.example", "+1 800 555 0199")
+
+
+def evaluate(
+    prompt_filter: CheckingFilter, cases: Iterable[Case], *, contacts: Iterable[str] = ()
+) -> Report:
     """Run every case through the filter (as a "prompt" field) and tally the results."""
     report = Report()
+    allowed = tuple(contacts)
     for case in cases:
-        result = prompt_filter.check({"prompt": case.prompt})
+        result = prompt_filter.check({"prompt": case.prompt}, contacts=allowed)
         report.elapsed_ms.append(result.elapsed_ms)
         stats = report.categories.setdefault(case.category, CategoryStats())
+        by_language = report.languages.setdefault(case.lang, CategoryStats())
         fired = result.categories()
-        for bucket in (stats, report.overall):
+        guess = result.languages.get("prompt")
+        report.outcomes.append(
+            Outcome(
+                case=case,
+                blocked=result.blocked,
+                categories=tuple(fired),
+                rules=tuple(hit.rule for hit in result.hits),
+                scores=dict(result.scores),
+                judged_language=getattr(guess, "language", "-"),
+            )
+        )
+        for bucket in (stats, by_language, report.overall):
             if case.expect == "block":
                 bucket.block_total += 1
                 bucket.blocked += result.blocked
-                bucket.category_hit += _category_matches(case.category, fired)
+                bucket.category_hit += _category_matches((case.category, *case.also), fired)
             else:
                 bucket.allow_total += 1
                 bucket.false_positives += result.blocked
@@ -165,6 +264,7 @@ def suggest_thresholds(
     *,
     allowed_false_positives: int = 1,
     margin: float = 0.01,
+    step: float = 0.01,
 ) -> dict[str, float]:
     """Semantic thresholds that let at most N allow cases through per category.
 
@@ -186,5 +286,5 @@ def suggest_thresholds(
     for slug, scores in allow_scores.items():
         ranked = sorted(scores, reverse=True)
         reference = ranked[allowed_false_positives] if len(ranked) > allowed_false_positives else 0
-        suggestions[slug] = math.ceil((reference + margin) * 100 - 1e-9) / 100
+        suggestions[slug] = round(math.ceil((reference + margin) / step - 1e-9) * step, 4)
     return suggestions

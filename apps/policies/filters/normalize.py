@@ -152,8 +152,22 @@ def readings(token: str, *, after_hash: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_CJK_RUN = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SCRIPT_RUN_RE = re.compile(f"[{_CJK_RUN}]+|[^{_CJK_RUN}]+")
+
+
 def _raw_tokens(folded: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
+    """Word tokens; a token is split where it changes between CJK and other scripts,
+    since Chinese and Japanese text glue Latin words on ("nike的logo")."""
+    tokens = []
+    for m in _TOKEN_RE.finditer(folded):
+        word = m.group()
+        if word.isascii():
+            tokens.append((word, m.start(), m.end()))
+            continue
+        for run in _SCRIPT_RUN_RE.finditer(word):
+            tokens.append((run.group(), m.start() + run.start(), m.start() + run.end()))
+    return tokens
 
 
 def _collapse_spaced(tokens: list[tuple[str, int, int]], folded: str) -> list[tuple[str, int, int]]:
@@ -198,10 +212,18 @@ def _join_pieces(tokens: list[tuple[str, int, int]], folded: str) -> list[tuple[
     return out
 
 
+# French and Italian elision ("l'enfant", "dell'uomo", "qu'elle"): the article is
+# its own word. Other inner apostrophes join ("don't" -> "dont").
+_ELISION_RE = re.compile(
+    r"(?<![^\W_])(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|un|dell|all|nell|sull|dall|quell|"
+    r"bell|sant|nessun)['\u2019](?=[^\W_])"
+)
+
+
 @lru_cache(maxsize=4096)
 def normalize(text: str) -> NormalizedText:
     """Fold `text` and split it into token readings for whole-word matching."""
-    folded = _INNER_APOSTROPHE_RE.sub("", fold(text))
+    folded = _INNER_APOSTROPHE_RE.sub("", _ELISION_RE.sub(r"\1 ", fold(text)))
     split = _collapse_spaced(_raw_tokens(folded), folded)
     joined = _join_pieces(split, folded)
 
@@ -234,5 +256,5 @@ def fold_term(term: str) -> tuple[str, ...]:
 
     Terms get no leetspeak or squashing: lists are written in plain spelling.
     """
-    folded = _INNER_APOSTROPHE_RE.sub("", fold(term))
+    folded = _INNER_APOSTROPHE_RE.sub("", _ELISION_RE.sub(r"\1 ", fold(term)))
     return tuple(m.group() for m in _TOKEN_RE.finditer(folded))

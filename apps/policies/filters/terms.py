@@ -6,11 +6,21 @@ of the normalised text (see `normalize`), and a multi-word term only matches
 the same words in a row. A multi-word term also matches its words written
 together ("blow job" finds "blowjob"), which is how such words are often typed.
 
-Inflection: lists hold base forms and each listed word also matches its plural
-("-s", "-es", and "-y" -> "-ies"). That is done on the term side, so prompt
-words are never stemmed into something they are not ("analysis" stays
-"analysis"). Other inflections ("-ing", "-ed") are listed explicitly where they
-matter, which keeps every accepted spelling visible to compliance.
+Inflection (English): each listed word also matches its regular inflections,
+generated on the term side: plural ("-s", "-es", "-y" -> "-ies"), and for a
+verb-like word "-ed" and "-ing" (with the final "e" dropped or the consonant
+doubled); a listed "-ing" or "-ed" form also matches its sibling, and a listed
+plural its singular. Prompt words are never stemmed into something they are
+not ("analysis" stays "analysis", "executive" never becomes "execute"), and a
+listed "stripping" never produces the bare "strip".
+
+Other languages (`stem`): a matcher may instead reduce both the listed words
+and the prompt's words with that language's Snowball stemmer, so a French list
+names "nu" once and matches "nue", "nus" and "nues". See `lexicon`.
+
+Wildcards: a single-word term with a leading and/or trailing "*" matches any
+token that ends with / starts with / contains the rest ("nackt*" finds
+"nacktfoto"). They exist for compounding languages and are never stemmed.
 
 Exceptions are phrases that take their words out of play for one category's
 terms: with "nude" listed and "nude lipstick" excepted, "nude lipstick on a
@@ -24,7 +34,7 @@ below 18 ("12-year-old", "aged 9", "15yo", "six year old", "8 months old").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .normalize import NormalizedText, fold_term
@@ -47,10 +57,50 @@ _INFANT_AGE_RE = re.compile(rf"\b{_NUM}\s*-?\s*(?:months?|weeks?|days?)\s*-?\s*o
 Phrase = tuple[frozenset[str], ...]
 
 
+_VOWELS = "aeiou"
+
+
+def _verb_forms(base: str) -> set[str]:
+    """-ed and -ing forms of a verb-like base ("rape" -> raped, raping; "stab" -> stabbed)."""
+    if len(base) < 3 or not base.isalpha():
+        return set()
+    if base.endswith("e"):
+        return {base + "d", base[:-1] + "ing"}
+    if base.endswith("y") and base[-2] not in _VOWELS:
+        return {base[:-1] + "ied", base + "ing"}
+    vowel_groups = len(re.findall(f"[{_VOWELS}]+", base))
+    if (
+        vowel_groups == 1
+        and base[-1] not in _VOWELS + "wxy"
+        and base[-2] in _VOWELS
+        and base[-3] not in _VOWELS
+    ):
+        # One-syllable consonant-vowel-consonant: only the doubled forms, so "strip"
+        # gives "stripped", never "striped".
+        return {base + base[-1] + "ed", base + base[-1] + "ing"}
+    return {base + "ed", base + "ing"}
+
+
 def _inflections(word: str) -> frozenset[str]:
-    forms = {word, word + "s", word + "es"}
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+    forms = {word, word + "s"}
+    if word.endswith(("s", "x", "z", "ch", "sh", "o")):
+        forms.add(word + "es")
+    if len(word) > 2 and word.endswith("y") and word[-2] not in _VOWELS:
         forms.add(word[:-1] + "ies")
+    if word.endswith("ing") and len(word) > 5:
+        # "stabbing" -> stabbed, "raping" -> raped, "killing" -> killed. The bare
+        # stem is never added: "stripping" must not produce "strip".
+        forms.add(word[:-3] + "ed")
+    elif word.endswith("ed") and not word.endswith("eed") and len(word) > 4:
+        forms.add(word[:-2] + "ing")  # "stabbed" -> stabbing, "raped" -> raping
+    elif word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        forms.add(word[:-1])
+        if word.endswith("es"):
+            forms.add(word[:-2])
+    else:
+        forms |= _verb_forms(word)
     return frozenset(forms)
 
 
@@ -67,19 +117,33 @@ def mentions_minor_age(folded: str) -> bool:
     return False
 
 
+Stemmer = Callable[[str], str]
+
+
 class TermMatcher:
     """A compiled term list: `matches(text)` says whether any term occurs.
 
     Deliberately answers yes/no rather than which term: hits must never carry
     the matched text, and the list's name is the only identifier they need.
+    With `stem`, listed words and prompt words are both reduced by it instead
+    of the English inflections (see the module docstring).
     """
 
-    def __init__(self, terms: Iterable[str], exceptions: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        terms: Iterable[str],
+        exceptions: Iterable[str] = (),
+        *,
+        stem: Stemmer | None = None,
+    ) -> None:
         self.terms = tuple(terms)
         self.exceptions = tuple(exceptions)
+        self._stem = stem
         self._age = AGE_UNDER_18 in self.terms
-        self._index = _compile(t for t in self.terms if t != AGE_UNDER_18)
-        self._exception_index = _compile(self.exceptions)
+        plain = [t for t in self.terms if t != AGE_UNDER_18 and "*" not in t]
+        self._wildcards = _wildcards(t for t in self.terms if "*" in t)
+        self._index = _compile(plain, stem)
+        self._exception_index = _compile(self.exceptions, stem)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -87,18 +151,57 @@ class TermMatcher:
     def matches(self, text: NormalizedText) -> bool:
         if self._age and mentions_minor_age(text.folded):
             return True
-        if not self._index:
+        if not self._index and not self._wildcards:
             return False
-        for stream in text.streams:
+        for raw_stream in text.streams:
+            stream = _stemmed(raw_stream, self._stem) if self._stem else raw_stream
             masked: set[int] = set()
             if self._exception_index:
                 masked = _matched_positions(self._exception_index, stream)
-            if _find(self._index, stream, masked):
+            if self._index and _find(self._index, stream, masked):
+                return True
+            if self._wildcards and _find_wildcard(self._wildcards, raw_stream, masked):
                 return True
         return False
 
 
-def _compile(terms: Iterable[str]) -> dict[str, list[Phrase]]:
+Wildcard = tuple[str, str]  # ("prefix" | "suffix" | "infix", folded letters)
+
+
+def _wildcards(terms: Iterable[str]) -> tuple[Wildcard, ...]:
+    found = []
+    for term in terms:
+        words = fold_term(term.replace("*", ""))
+        if len(words) != 1 or len(words[0]) < 3:
+            continue  # wildcards are single words of three letters or more
+        head, tail = term.strip().startswith("*"), term.strip().endswith("*")
+        mode = "infix" if head and tail else "suffix" if head else "prefix"
+        found.append((mode, words[0]))
+    return tuple(found)
+
+
+def _find_wildcard(
+    wildcards: tuple[Wildcard, ...], stream: tuple[tuple[str, ...], ...], masked: set[int]
+) -> bool:
+    for position, token_readings in enumerate(stream):
+        if position in masked:
+            continue
+        for reading in token_readings:
+            for mode, letters in wildcards:
+                if (
+                    (mode == "prefix" and reading.startswith(letters))
+                    or (mode == "suffix" and reading.endswith(letters))
+                    or (mode == "infix" and letters in reading)
+                ):
+                    return True
+    return False
+
+
+def _stemmed(stream: tuple[tuple[str, ...], ...], stem: Stemmer) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(dict.fromkeys(stem(r) for r in readings)) for readings in stream)
+
+
+def _compile(terms: Iterable[str], stem: Stemmer | None = None) -> dict[str, list[Phrase]]:
     """Index phrases by every accepted form of their first word."""
     index: dict[str, list[Phrase]] = {}
     for term in terms:
@@ -109,7 +212,10 @@ def _compile(terms: Iterable[str]) -> dict[str, list[Phrase]]:
         if len(words) > 1:
             variants.append(("".join(words),))
         for variant in variants:
-            phrase = tuple(_inflections(word) for word in variant)
+            if stem is None:
+                phrase = tuple(_inflections(word) for word in variant)
+            else:
+                phrase = tuple(frozenset({stem(word)}) for word in variant)
             for form in phrase[0]:
                 index.setdefault(form, []).append(phrase)
     return index
@@ -152,7 +258,9 @@ def _matched_positions(
     return positions
 
 
-@lru_cache(maxsize=256)
-def compiled(terms: tuple[str, ...], exceptions: tuple[str, ...] = ()) -> TermMatcher:
+@lru_cache(maxsize=512)
+def compiled(
+    terms: tuple[str, ...], exceptions: tuple[str, ...] = (), stem: Stemmer | None = None
+) -> TermMatcher:
     """A shared matcher per list, so rebuilding a filter per request stays cheap."""
-    return TermMatcher(terms, exceptions)
+    return TermMatcher(terms, exceptions, stem=stem)

@@ -26,6 +26,28 @@ class Command(BaseCommand):
             "--min-recall", type=float, default=settings.POLICY_FILTER_EVAL_MIN_RECALL
         )
         parser.add_argument("--max-fpr", type=float, default=settings.POLICY_FILTER_EVAL_MAX_FPR)
+        parser.add_argument(
+            "--max-language-fpr",
+            type=float,
+            default=None,
+            help="Also fail when any language's false-positive rate is above this.",
+        )
+        parser.add_argument(
+            "--by",
+            choices=["category", "language"],
+            action="append",
+            help="Tables to print (repeatable); default: category.",
+        )
+        parser.add_argument(
+            "--contact",
+            action="append",
+            help="A registered company contact the cases may contain (repeatable).",
+        )
+        parser.add_argument(
+            "--per-case",
+            action="store_true",
+            help="List every miss and false positive with the rules and scores behind it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -34,11 +56,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         config = gate.prompt_filter_config(gate.filter_settings())
         try:
-            report = evaluate(PromptFilter(config), cases)
+            report = evaluate(PromptFilter(config), cases, contacts=options["contact"] or ())
         except FilterUnavailable as exc:
             raise CommandError(f"The prompt filter cannot run: {exc}") from exc
-        self.stdout.write(report.format_table())
-        failures = report.failures(options["min_recall"], options["max_fpr"])
+        for by in options["by"] or ["category"]:
+            self.stdout.write(report.format_table(by))
+            self.stdout.write("")
+        if options["per_case"]:
+            self.stdout.write(report.per_case())
+        failures = report.failures(
+            options["min_recall"],
+            options["max_fpr"],
+            max_language_fpr=options["max_language_fpr"],
+        )
         if failures:
             for line in failures:
                 self.stderr.write(f"BELOW FLOOR: {line}")
