@@ -455,10 +455,21 @@ def evaluate_generation(
     return verdict
 
 
-def evaluate_template(*, body: str, negative_prompt: str) -> Verdict:
-    """Template text is checked when saved, so refused wording never becomes a template."""
+def evaluate_template(
+    *, body: str, negative_prompt: str, project: Project | None = None
+) -> Verdict:
+    """Template text is checked when saved, so refused wording never becomes a template.
+
+    The project's registered contacts are allowed in templates as in prompts.
+    """
     verdict = Verdict()
-    check_text({"template": body, "negative_prompt": negative_prompt}, filter_settings(), verdict)
+    contacts = (project.public_contacts or ()) if project is not None else ()
+    check_text(
+        {"template": body, "negative_prompt": negative_prompt},
+        filter_settings(),
+        verdict,
+        contacts=contacts,
+    )
     return verdict
 
 

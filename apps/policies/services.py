@@ -170,11 +170,49 @@ def policy_save(
         version = (getattr(stored, "version", 0) if stored else 0) + 1
         after: dict[str, Any] = {}
     else:
-        manager = type(versioned)._default_manager
-        version = manager.select_for_update().get(pk=versioned.pk).version + 1
-        manager.filter(pk=versioned.pk).update(version=version)
-        versioned.version = version
+        version = _next_version(versioned)
         after = _filters_snapshot() if is_filters else _snapshot(versioned)
+    project = getattr(instance, "project", None)
+    snapshot = _record_version(
+        actor=actor,
+        kind=kind,
+        key=key,
+        version=version,
+        versioned=versioned,
+        after=after,
+        project=project if isinstance(project, Project) else None,
+        payload={
+            "object": f"{model._meta.model_name}:{instance.pk}",
+            "deleted": delete,
+            "changes": _diff(before, after) if not is_filters else _filters_diff(before, after),
+        },
+    )
+    if is_filters:
+        gate.prompt_filters.clear()
+    return snapshot
+
+
+def _next_version(versioned: Any) -> int:
+    """Bump the version counter of the row that carries it, under a row lock."""
+    manager = type(versioned)._default_manager
+    version = int(manager.select_for_update().get(pk=versioned.pk).version) + 1
+    manager.filter(pk=versioned.pk).update(version=version)
+    versioned.version = version
+    return version
+
+
+def _record_version(
+    *,
+    actor: User | None,
+    kind: str,
+    key: str,
+    version: int,
+    versioned: Any,
+    after: dict[str, Any],
+    project: Project | None,
+    payload: dict[str, Any],
+) -> PolicyVersion:
+    """The immutable snapshot of a new version and its `policy.edit` audit event."""
     snapshot = PolicyVersion.objects.create(
         kind=kind,
         key=key,
@@ -183,24 +221,15 @@ def policy_save(
         created_by=actor,
         created_by_username=actor.get_username() if actor else SYSTEM_ACTOR,
     )
-    project = getattr(instance, "project", None)
     audit_record(
         actor=actor,
         actor_username=None if actor else SYSTEM_ACTOR,
         action="policy.edit",
         target=versioned,
         target_label=f"{key} v{version}",
-        project=project if isinstance(project, Project) else None,
-        payload={
-            "key": key,
-            "version": version,
-            "object": f"{model._meta.model_name}:{instance.pk}",
-            "deleted": delete,
-            "changes": _diff(before, after) if not is_filters else _filters_diff(before, after),
-        },
+        project=project,
+        payload={"key": key, "version": version, **payload},
     )
-    if is_filters:
-        gate.prompt_filters.clear()
     return snapshot
 
 
@@ -311,28 +340,17 @@ def filter_lexicon_import(*, actor: User | None, lexicon: Mapping[str, Any]) -> 
                 },
             )
     settings_row = gate.filter_settings()
-    manager = FilterSettings._default_manager
-    version = manager.select_for_update().get(pk=settings_row.pk).version + 1
-    manager.filter(pk=settings_row.pk).update(version=version)
-    settings_row.version = version
+    version = _next_version(settings_row)
     after = _filters_snapshot()
-    snapshot = PolicyVersion.objects.create(
+    snapshot = _record_version(
+        actor=actor,
         kind=PolicyKind.FILTERS,
         key="filters",
         version=version,
-        snapshot=after,
-        created_by=actor,
-        created_by_username=actor.get_username() if actor else SYSTEM_ACTOR,
-    )
-    audit_record(
-        actor=actor,
-        actor_username=None if actor else SYSTEM_ACTOR,
-        action="policy.edit",
-        target=settings_row,
-        target_label=f"filters v{version}",
+        versioned=settings_row,
+        after=after,
+        project=None,
         payload={
-            "key": "filters",
-            "version": version,
             "object": "lexicon-import",
             "deleted": False,
             "changes": _filters_diff(before, after),

@@ -36,7 +36,7 @@ def _check_policy(actor: User, project: Project, body: str, negative_prompt: str
     from apps.policies.models import Stage
     from apps.policies.services import decision_record
 
-    verdict = gate.evaluate_template(body=body, negative_prompt=negative_prompt)
+    verdict = gate.evaluate_template(body=body, negative_prompt=negative_prompt, project=project)
     if verdict.allowed:
         return
     with transaction.atomic():

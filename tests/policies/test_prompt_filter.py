@@ -262,8 +262,7 @@ def test_filter_unavailable_when_the_model_cannot_load(monkeypatch):
             raise OSError("model.safetensors is missing")
 
     monkeypatch.setattr(semantic, "SentenceTransformerEmbedder", Broken)
-    monkeypatch.setattr(semantic, "_embedder", None)
-    monkeypatch.setattr(semantic, "_embedder_error", None)
+    semantic.reset_embedder()
     category = rules(terms=(), examples=("anything",), semantic_threshold=0.5)
     f = make_filter(category, semantic_check=True)  # building stays cheap and lazy
     with pytest.raises(FilterUnavailable, match="could not load its model: model.safetensors"):
@@ -272,6 +271,7 @@ def test_filter_unavailable_when_the_model_cannot_load(monkeypatch):
     with pytest.raises(FilterUnavailable) as info:
         make_filter(category, semantic_check=True).check({"prompt": "a secret prompt"})
     assert "secret" not in str(info.value)
+    semantic.reset_embedder()  # the next test loads the real model again
 
 
 # --- configuration --------------------------------------------------------------

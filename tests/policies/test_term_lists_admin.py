@@ -91,7 +91,7 @@ def test_members_cannot_read_or_import_the_lists(client, member):
     assert _upload(client, document).status_code in (302, 403)
 
 
-def test_the_shipped_lists_are_installed_in_every_language():
+def test_the_shipped_lists_are_installed_in_every_language(db):
     languages = set(FilterTermList.objects.values_list("language", flat=True))
     assert {"fr", "de", "es", "it", "pt", "nl", "ja", "zh"} <= languages
     assert set(FilterRegister.objects.values_list("slug", flat=True)) >= {"people", "marks"}

@@ -57,3 +57,17 @@ def test_the_settings_page_saves_contacts_and_shows_errors_beside_the_form(clien
     assert good.status_code == 302
     project.refresh_from_db()
     assert project.public_contacts == ["press@northwind.example"]
+
+
+def test_templates_may_contain_the_registered_contacts_too(project, owner):
+    from apps.prompts.services import template_create
+
+    project_public_contacts_update(actor=owner, project=project, contacts=["+1 800 555 0199"])
+    template = template_create(
+        actor=owner, project=project, name="Hotline", body="poster, call +1 800 555 0199 now"
+    )
+    assert template.pk
+    with pytest.raises(ValidationError):
+        template_create(
+            actor=owner, project=project, name="Other", body="poster, call +44 20 7946 0958"
+        )

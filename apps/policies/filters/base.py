@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class FilterUnavailable(Exception):
@@ -46,3 +51,44 @@ class FilterResult:
 
     def categories(self) -> list[str]:
         return sorted({hit.category for hit in self.hits})
+
+
+class LazyModel(Generic[T]):
+    """A process-wide model, loaded on first use; a load failure fails closed.
+
+    The failure raises `FilterUnavailable` (the gate refuses) and is remembered
+    for `retry_after_s`, so a broken install does not cost a multi-second load
+    attempt on every request, while a transient one recovers on its own.
+    """
+
+    def __init__(self, factory: Callable[[], T], what: str, retry_after_s: float = 60.0) -> None:
+        self._factory = factory
+        self._what = what
+        self._retry_after_s = retry_after_s
+        self._loaded: T | None = None
+        self._error: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        loaded = self._loaded
+        if loaded is not None:
+            return loaded
+        with self._lock:
+            if self._loaded is not None:
+                return self._loaded
+            if self._error and time.monotonic() - self._error[0] < self._retry_after_s:
+                raise FilterUnavailable(self._error[1])
+            try:
+                self._loaded = self._factory()
+            except Exception as exc:  # noqa: BLE001 - every load failure must fail closed
+                message = f"{self._what} could not load its model: {exc}"
+                self._error = (time.monotonic(), message)
+                raise FilterUnavailable(message) from exc
+            self._error = None
+            return self._loaded
+
+    def reset(self) -> None:
+        """Forget the loaded model and any remembered failure (tests, reloads)."""
+        with self._lock:
+            self._loaded = None
+            self._error = None

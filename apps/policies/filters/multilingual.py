@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .base import FilterUnavailable
+from .base import LazyModel
 
 Span = tuple[int, int]
 PREFIX = "query: "  # e5's prefix for symmetric similarity
@@ -66,27 +65,9 @@ class E5Embedder:
         return rows
 
 
-_embedder: E5Embedder | None = None
-_error: tuple[float, str] | None = None
-_lock = threading.Lock()
-_RETRY_AFTER_S = 60.0
+_embedder: LazyModel[E5Embedder] = LazyModel(lambda: E5Embedder(), "The multilingual prompt filter")
 
 
 def get_multilingual_embedder() -> E5Embedder:
-    """The process-wide multilingual embedder; a load failure fails closed (see semantic)."""
-    global _embedder, _error
-    if _embedder is not None:
-        return _embedder
-    with _lock:
-        if _embedder is not None:
-            return _embedder
-        if _error and time.monotonic() - _error[0] < _RETRY_AFTER_S:
-            raise FilterUnavailable(_error[1])
-        try:
-            _embedder = E5Embedder()
-        except Exception as exc:  # noqa: BLE001 - every load failure must fail closed
-            message = f"The multilingual prompt filter could not load its model: {exc}"
-            _error = (time.monotonic(), message)
-            raise FilterUnavailable(message) from exc
-        _error = None
-        return _embedder
+    """The process-wide multilingual embedder; a load failure fails closed (`LazyModel`)."""
+    return _embedder.get()

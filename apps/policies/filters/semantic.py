@@ -30,7 +30,6 @@ import logging
 import os
 import re
 import threading
-import time
 import warnings
 import weakref
 from collections import OrderedDict
@@ -40,7 +39,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .base import FilterUnavailable
+from .base import LazyModel
 
 logger = logging.getLogger(__name__)
 
@@ -263,43 +262,20 @@ class SentenceTransformerEmbedder:
         return np.vstack([self.encode_segments(text, ())[:1] for text in texts])
 
 
-_embedder: SentenceTransformerEmbedder | None = None
-_embedder_error: tuple[float, str] | None = None
-_embedder_lock = threading.Lock()
-_RETRY_AFTER_S = 60.0
+# The factory looks the class up when it runs, so tests can replace it.
+_embedder: LazyModel[SentenceTransformerEmbedder] = LazyModel(
+    lambda: SentenceTransformerEmbedder(), "The semantic prompt filter"
+)
 
 
 def get_embedder() -> SentenceTransformerEmbedder:
-    """The process-wide embedder, loaded on first use.
-
-    A load failure raises `FilterUnavailable` (the gate fails closed) and is
-    remembered for a minute, so a broken install does not cost a multi-second
-    load attempt on every request, while a transient one recovers on its own.
-    """
-    global _embedder, _embedder_error
-    if _embedder is not None:
-        return _embedder
-    with _embedder_lock:
-        if _embedder is not None:
-            return _embedder
-        if _embedder_error and time.monotonic() - _embedder_error[0] < _RETRY_AFTER_S:
-            raise FilterUnavailable(_embedder_error[1])
-        try:
-            _embedder = SentenceTransformerEmbedder()
-        except Exception as exc:  # noqa: BLE001 - every load failure must fail closed
-            message = f"The semantic prompt filter could not load its model: {exc}"
-            _embedder_error = (time.monotonic(), message)
-            raise FilterUnavailable(message) from exc
-        _embedder_error = None
-        return _embedder
+    """The process-wide English embedder, loaded on first use (see `LazyModel`)."""
+    return _embedder.get()
 
 
 def reset_embedder() -> None:
     """Forget the loaded embedder and any remembered failure (tests, reloads)."""
-    global _embedder, _embedder_error
-    with _embedder_lock:
-        _embedder = None
-        _embedder_error = None
+    _embedder.reset()
 
 
 # --- example index ----------------------------------------------------------
