@@ -5,10 +5,10 @@
 Runs the default-config filter over the benchmark prompts
 (../shared/bench/prompts.jsonl) and the English and multilingual development
 sets (never the held-out test set), every text distinct within a round; text
-judged not to be English also pays for the multilingual model. The semantic LRU cache is off and the normalisation
-cache is cleared before every round, so each check pays for normalisation, term
-lists, PII and one forward pass of the embedding model: the distinct-prompt
-figure is the one the goal applies to. A second figure shows the cost of a
+judged not to be English also pays for the multilingual model. The semantic LRU
+cache is off and the normalisation cache is cleared before every round, so each
+check pays for normalisation, term lists, PII and the embedding models: the
+distinct-prompt figure is the one the goal applies to. A second figure shows the cost of a
 repeated prompt with the cache on.
 """
 

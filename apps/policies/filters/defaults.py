@@ -27,7 +27,9 @@ How the lists are built:
   (`multilingual`) for text not in English: the highest score any non-English
   allow case of the development set (filter_dev_ml.jsonl) reached, plus 0.005,
   i.e. no development false positive (`scripts/filter_eval_sets.py
-  --calibrate`). e5's similarities are compressed (unrelated text ~0.75), so
+  --calibrate`); violence was then raised to 0.885 after an independent red
+  team's benign French slang ("une tuerie ce burger") scored 0.88. e5's
+  similarities are compressed (unrelated text ~0.75), so
   separation is weaker than the English model's: hate and brand misuse gained
   too little recall for the false positives they cost and run on terms only.
 * No category checks the negative prompt by default: every listed term is
@@ -103,7 +105,7 @@ _SEXUALISING_TERMS = [
 
 _REAL_PERSON_TERMS = [
     "<register:people>", "look-alike", "lookalike", "look alike", "doppelganger",
-    "doppelgänger", "double of", "body double of", "impersonator", "influencer",
+    "doppelgänger", "double of", "body double of", "impersonator",
     "my coworker", "my co-worker", "coworker", "co-worker", "my colleague", "colleague",
     "colleagues", "my boss", "my ex", "ex-girlfriend", "ex-boyfriend", "ex girlfriend",
     "ex boyfriend", "ex-wife", "ex wife", "ex-husband", "ex husband", "my girlfriend",
@@ -137,7 +139,8 @@ _GROUP_TERMS = [
     "asylum seekers", "mexicans", "latinos", "asians", "asian people", "chinese people",
     "arabs", "gays", "gay people", "gay men", "lesbians", "homosexuals",
     "transgender people", "trans people", "transgender", "disabled people",
-    "people with disabilities", "down syndrome", "roma", "gypsies", "hindus", "sikhs",
+    "people with disabilities", "down syndrome", "roma people", "romani", "gypsies",
+    "hindus", "sikhs",
     "indigenous people", "native americans", "sikh", "hindu", "jew",
 ]  # fmt: skip
 
@@ -470,7 +473,7 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
             "a crime mystery game",
         ],
         "semantic_threshold": 0.46,
-        "multilingual_threshold": 0.87,
+        "multilingual_threshold": 0.885,
         "check_negative": False,
         "guidance": (
             "Remove blood, injuries, dead bodies and acts of violence against people or animals."

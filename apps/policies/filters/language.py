@@ -44,7 +44,7 @@ CANDIDATE_FLOOR = 0.05
 SHORT_TEXT_WORDS = 6
 _CLAUSE_RE = re.compile(r"[.,;:!?\n|()\[\]]+")
 MAX_CLAUSES = 1000  # distinct clauses, ~0.04 ms each; the gate accepts 2,000 characters
-CLAUSE_CONFIDENCE = 0.5
+CLAUSE_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def detect(text: str) -> LanguageGuess:
         seen: set[str] = set()
         for clause in _CLAUSE_RE.split(text):
             clause = clause.strip()
-            if clause in seen or len(clause.split()) < 3:
+            if clause in seen or len(clause.split()) < 2:
                 continue
             seen.add(clause)
             if len(seen) > MAX_CLAUSES:

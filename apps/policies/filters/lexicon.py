@@ -42,9 +42,6 @@ SNOWBALL = {
 }
 REGISTER_RE = re.compile(r"^<register:([a-z_]+)>$")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Separators removed before substring matching: whitespace, the Japanese middle
-# dot and the usual spacing-out characters.
-_CJK_GAP_RE = re.compile(r"[\s\u3000\u30fb\uff65._\-*~·•|/\\]+")
 
 
 @dataclass(frozen=True)
@@ -121,14 +118,22 @@ def has_cjk(text: str) -> bool:
     return _CJK_RE.search(text) is not None
 
 
+# Katakana read as hiragana, so a list names "ヌード" once and "ぬーど" matches.
+_KANA_TABLE = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+# Look-alike ideographs used to dodge lists.
+_CJK_CONFUSABLES = str.maketrans({"祼": "裸", "躶": "裸"})
+
+
 def fold_cjk(text: str) -> str:
-    """Compatibility forms and case folded, format characters and separators removed.
+    """Compatibility forms, case and kana folded; format characters, punctuation,
+    symbols and separators removed ("裸♥体" is "裸体").
 
     Unlike `normalize.fold`, combining marks are kept: stripping them would turn
     Japanese "ガ" into "カ".
     """
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return _CJK_GAP_RE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] not in "CPSZ" or ch == "ー")
+    return kept.translate(_KANA_TABLE).translate(_CJK_CONFUSABLES)
 
 
 class SubstringMatcher:

@@ -102,6 +102,15 @@ class NormalizedText:
         return tuple(readings[0] for readings in self.streams[0])
 
 
+# Letters NFKC leaves alone: squared, negative circled and negative squared Latin
+# capitals (🅽🆄🅳🅴) and regional indicators (🇳🇺🇩🇪), typed to dodge word lists.
+_ENCLOSED_TABLE = {
+    start + i: chr(ord("a") + i)
+    for start in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6)
+    for i in range(26)
+}
+
+
 def fold(text: str) -> str:
     """Unicode-fold text: compatibility forms, case, accents and look-alikes.
 
@@ -109,6 +118,7 @@ def fold(text: str) -> str:
     first because they are the cheapest way to split a word invisibly.
     """
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = text.translate(_ENCLOSED_TABLE)
     text = unicodedata.normalize("NFKC", text).translate(_CAPITAL_CONFUSABLE_TABLE).casefold()
     text = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -23,6 +23,7 @@ from . import language as lang
 from .base import FilterResult, Hit
 from .lexicon import LanguageRules, ListMatcher, compile_list, expand, fold_cjk
 from .multilingual import get_multilingual_embedder
+from .negative import asks_for_nudity
 from .normalize import normalize
 from .pii import DETECTORS, detect
 from .semantic import Embedder, SemanticIndex, get_embedder
@@ -290,6 +291,12 @@ class PromptFilter:
             result.hits.append(Hit("pii", f"pii.{name}", field_name, rule=name))
         guess = lang.detect(text)
         result.languages[field_name] = guess
+        if (
+            negative
+            and asks_for_nudity(text)
+            and any(c.rules.slug == "sexual" for c in self._categories)
+        ):
+            result.hits.append(Hit("terms", "sexual", field_name, rule="negative:sexual"))
         applicable = [c for c in self._categories if not negative or c.rules.check_negative]
         if not applicable:
             return
@@ -317,7 +324,9 @@ class PromptFilter:
         gated = {slug for slug in wanted if semantic[slug].semantic_needs_indicator} - indicated
         scores = self._semantic_index().scores(normalized.plain[:SEMANTIC_MAX_CHARS])
         self._semantic_hits(result, field_name, wanted, scores, "", gated)
-        if guess.language not in ("en", "und"):
+        # Every text not judged English, including scripts we ship no lists for
+        # (Cyrillic, Arabic, Korean...), which only this model can read.
+        if guess.language != "en":
             ml_wanted = [slug for slug in wanted if semantic[slug].multilingual_threshold]
             if ml_wanted:
                 # The folded text would strip Japanese voicing marks; the model

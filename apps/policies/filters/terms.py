@@ -96,8 +96,9 @@ def _inflections(word: str) -> frozenset[str]:
     elif word.endswith("ies") and len(word) > 4:
         forms.add(word[:-3] + "y")
     elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        # "corpses" -> "corpse", never "corps"; "-es" comes off only where it was added.
         forms.add(word[:-1])
-        if word.endswith("es"):
+        if word.endswith(("ses", "xes", "zes", "ches", "shes")):
             forms.add(word[:-2])
     else:
         forms |= _verb_forms(word)
@@ -143,7 +144,8 @@ class TermMatcher:
         plain = [t for t in self.terms if t != AGE_UNDER_18 and "*" not in t]
         self._wildcards = _wildcards(t for t in self.terms if "*" in t)
         self._index = _compile(plain, stem)
-        self._exception_index = _compile(self.exceptions, stem)
+        self._exception_index = _compile((e for e in self.exceptions if "*" not in e), stem)
+        self._exception_wildcards = _wildcards(e for e in self.exceptions if "*" in e)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -158,6 +160,8 @@ class TermMatcher:
             masked: set[int] = set()
             if self._exception_index:
                 masked = _matched_positions(self._exception_index, stream)
+            if self._exception_wildcards:
+                masked |= _wildcard_positions(self._exception_wildcards, raw_stream)
             if self._index and _find(self._index, stream, masked):
                 return True
             if self._wildcards and _find_wildcard(self._wildcards, raw_stream, masked):
@@ -180,21 +184,33 @@ def _wildcards(terms: Iterable[str]) -> tuple[Wildcard, ...]:
     return tuple(found)
 
 
+def _wildcard_hit(wildcards: tuple[Wildcard, ...], reading: str) -> bool:
+    return any(
+        (mode == "prefix" and reading.startswith(letters))
+        or (mode == "suffix" and reading.endswith(letters))
+        or (mode == "infix" and letters in reading)
+        for mode, letters in wildcards
+    )
+
+
 def _find_wildcard(
     wildcards: tuple[Wildcard, ...], stream: tuple[tuple[str, ...], ...], masked: set[int]
 ) -> bool:
-    for position, token_readings in enumerate(stream):
-        if position in masked:
-            continue
-        for reading in token_readings:
-            for mode, letters in wildcards:
-                if (
-                    (mode == "prefix" and reading.startswith(letters))
-                    or (mode == "suffix" and reading.endswith(letters))
-                    or (mode == "infix" and letters in reading)
-                ):
-                    return True
-    return False
+    return any(
+        position not in masked and any(_wildcard_hit(wildcards, r) for r in token_readings)
+        for position, token_readings in enumerate(stream)
+    )
+
+
+def _wildcard_positions(
+    wildcards: tuple[Wildcard, ...], stream: tuple[tuple[str, ...], ...]
+) -> set[int]:
+    """Tokens an exception wildcard covers ("nacktschnecke*" fences "nacktschneckenschutz")."""
+    return {
+        position
+        for position, token_readings in enumerate(stream)
+        if any(_wildcard_hit(wildcards, r) for r in token_readings)
+    }
 
 
 def _stemmed(stream: tuple[tuple[str, ...], ...], stem: Stemmer) -> tuple[tuple[str, ...], ...]:
