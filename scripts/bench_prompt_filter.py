@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# As the web and worker processes do (config/settings/base.py): example embeddings
+# come from the disk cache after the first start.
+os.environ.setdefault("IMPRIMATUR_EMBEDDING_CACHE", str(ROOT / "var/cache/embeddings"))
 
 GOAL_P50_MS = 10.0
 GOAL_P99_MS = 25.0

@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
 QUARANTINE_ROOT = env.path("QUARANTINE_ROOT", default=str(VAR_DIR / "quarantine"))
 # The packaged embedding model is read from site-packages; never reach a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Example-phrase embeddings of the prompt filter, kept between process starts.
+os.environ.setdefault(
+    "IMPRIMATUR_EMBEDDING_CACHE",
+    env.str("POLICY_EMBEDDING_CACHE_DIR", default=str(BASE_DIR / "var" / "cache" / "embeddings")),
+)
 CELERY_BEAT_SCHEDULE["policy-retention"] = {
     "task": "apps.policies.tasks.apply_retention",
     "schedule": 3600.0,

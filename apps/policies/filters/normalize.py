@@ -261,6 +261,7 @@ def _plain(folded: str, tokens: list[tuple[str, int, int]]) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=65536)
 def fold_term(term: str) -> tuple[str, ...]:
     """Split a listed term into folded words, the way prompt text is folded.
 

@@ -301,10 +301,52 @@ def example_vectors(embedder: Embedder, phrases: Sequence[str]) -> np.ndarray:
         cached = per_embedder.get(key)
     if cached is not None:
         return cached
-    vectors = np.asarray(embedder.encode(list(phrases)), dtype=np.float32)
+    vectors = _disk_cached(embedder, key)
+    if vectors is None:
+        vectors = np.asarray(embedder.encode(list(phrases)), dtype=np.float32)
+        _disk_store(embedder, key, vectors)
     with _example_lock:
         per_embedder[key] = vectors
     return vectors
+
+
+# Example embeddings on disk, so a new process is ready in seconds: the
+# multilingual model needs ~6 s for the shipped examples. The file name binds the
+# model (`embedder.name`) and the exact phrases; anything unreadable is recomputed.
+CACHE_DIR_ENV = "IMPRIMATUR_EMBEDDING_CACHE"
+
+
+def _cache_path(embedder: Embedder, key: str) -> Path | None:
+    root = os.environ.get(CACHE_DIR_ENV)
+    name = getattr(embedder, "name", None)
+    if not root or not name:
+        return None
+    digest = hashlib.sha256(f"{name}\x1f{key}".encode()).hexdigest()
+    return Path(root) / f"{digest}.npy"
+
+
+def _disk_cached(embedder: Embedder, key: str) -> np.ndarray | None:
+    path = _cache_path(embedder, key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32)
+    except (OSError, ValueError):
+        return None
+
+
+def _disk_store(embedder: Embedder, key: str, vectors: np.ndarray) -> None:
+    path = _cache_path(embedder, key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as fh:
+            np.save(fh, vectors, allow_pickle=False)
+        os.replace(partial, path)  # other processes see a whole file or none
+    except OSError:
+        logger.warning("could not write the example-embedding cache to %s", path.parent)
 
 
 class SemanticIndex:

@@ -144,7 +144,11 @@ class TermMatcher:
         plain = [t for t in self.terms if t != AGE_UNDER_18 and "*" not in t]
         self._wildcards = _wildcards(t for t in self.terms if "*" in t)
         self._index = _compile(plain, stem)
-        self._exception_index = _compile((e for e in self.exceptions if "*" not in e), stem)
+        # A category's pooled exceptions are shared by its terms and both groups in
+        # every language: compiled once per stemmer.
+        self._exception_index = _compiled_exceptions(
+            tuple(e for e in self.exceptions if "*" not in e), stem
+        )
         self._exception_wildcards = _wildcards(e for e in self.exceptions if "*" in e)
 
     def __bool__(self) -> bool:
@@ -215,6 +219,13 @@ def _wildcard_positions(
 
 def _stemmed(stream: tuple[tuple[str, ...], ...], stem: Stemmer) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(dict.fromkeys(stem(r) for r in readings)) for readings in stream)
+
+
+@lru_cache(maxsize=256)
+def _compiled_exceptions(
+    exceptions: tuple[str, ...], stem: Stemmer | None
+) -> dict[str, list[Phrase]]:
+    return _compile(exceptions, stem)
 
 
 def _compile(terms: Iterable[str], stem: Stemmer | None = None) -> dict[str, list[Phrase]]:
