@@ -332,11 +332,16 @@ def guard_model() -> Any:
         return None
     from .filters.guard import get_guard
 
+    threshold = django_settings.PROMPT_GUARD_UNSAFE_THRESHOLD
     return get_guard(
         path,
         device=django_settings.PROMPT_GUARD_DEVICE,
         dtype=django_settings.PROMPT_GUARD_DTYPE or None,
         flavour=django_settings.PROMPT_GUARD_FLAVOUR,
+        unsafe_threshold=float(threshold) if threshold not in ("", None) else None,
+        controversial_is_unsafe=django_settings.PROMPT_GUARD_CONTROVERSIAL_IS_UNSAFE,
+        category_map=django_settings.PROMPT_GUARD_CATEGORY_MAP or None,
+        threads=django_settings.PROMPT_GUARD_THREADS or None,
     )
 
 

@@ -281,6 +281,13 @@ PROMPT_GUARD_AT_REQUEST = env.bool("PROMPT_GUARD_AT_REQUEST", default=False)
 PROMPT_GUARD_DEVICE = env.str("PROMPT_GUARD_DEVICE", default="cpu")
 PROMPT_GUARD_DTYPE = env.str("PROMPT_GUARD_DTYPE", default="")
 PROMPT_GUARD_FLAVOUR = env.str("PROMPT_GUARD_FLAVOUR", default="auto")
+# Empty: the model's own verdict decides; 0-1: P(unsafe) at or above refuses.
+PROMPT_GUARD_UNSAFE_THRESHOLD = env.str("PROMPT_GUARD_UNSAFE_THRESHOLD", default="")
+PROMPT_GUARD_CONTROVERSIAL_IS_UNSAFE = env.bool(
+    "PROMPT_GUARD_CONTROVERSIAL_IS_UNSAFE", default=True
+)
+PROMPT_GUARD_CATEGORY_MAP = env.json("PROMPT_GUARD_CATEGORY_MAP", default={})
+PROMPT_GUARD_THREADS = env.int("PROMPT_GUARD_THREADS", default=0)
 # Share links expire after at most this many days.
 SHARE_LINK_MAX_DAYS = env.int("SHARE_LINK_MAX_DAYS", default=90)
 
