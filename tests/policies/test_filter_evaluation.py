@@ -125,3 +125,25 @@ def test_shipped_set_has_the_promised_shape():
 def test_default_config_meets_the_goals_on_the_shipped_set():
     report = evaluate(PromptFilter(default_config(), semantic.get_embedder()), load_cases(EVAL_SET))
     assert report.failures(min_recall=MIN_RECALL, max_fpr=MAX_FPR) == [], report.format_table()
+
+
+def test_filter_eval_reports_by_language_and_each_miss_with_its_rules(db, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        "\n".join(
+            json.dumps(case, ensure_ascii=False)
+            for case in [
+                {"prompt": "une femme nue", "expect": "block", "category": "sexual", "lang": "fr"},
+                {"prompt": "a sunny park", "expect": "block", "category": "violence", "lang": "en"},
+                {"prompt": "茶叶礼盒", "expect": "allow", "category": "benign", "lang": "zh"},
+            ]
+        )
+    )
+    with pytest.raises(CommandError):  # one miss: below the floors
+        call_command("filter_eval", str(cases), "--by", "language", "--per-case")
+    out = capsys.readouterr().out
+    assert "fr " in out and "zh " in out and "attribution" in out
+    assert "MISS line 2 [en->en violence/-]" in out
