@@ -24,6 +24,7 @@ from apps.projects.models import Project
 
 from .filters.base import FilterResult, FilterUnavailable, Hit
 from .filters.image import ImageClassifier, image_check, load_classifier
+from .filters.language import SUPPORTED as SUPPORTED_LANGUAGES
 from .filters.prompt import CategoryRules, PromptFilter, PromptFilterConfig
 from .filters.semantic import Embedder, SentenceTransformerEmbedder
 from .models import (
@@ -321,7 +322,7 @@ def check_text(
     verdict.scores["languages"] = {k: g.as_dict() for k, g in result.languages.items()}
     guidance = {c.slug: (c.label, c.guidance) for c in prompt_filters.get(flt).config.categories}
     for hit in _dedupe(result.hits):
-        verdict.refuse(**_text_rule(hit, guidance))
+        verdict.refuse(**_text_rule(hit, guidance, result.languages))
     return result
 
 
@@ -396,8 +397,15 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
 _FIELD_NAMES = {"prompt": "prompt", "negative_prompt": "negative prompt", "template": "template"}
 
 
-def _text_rule(hit: Hit, guidance: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+def _text_rule(
+    hit: Hit, guidance: Mapping[str, tuple[str, str]], languages: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     where = _FIELD_NAMES.get(hit.field, hit.field)
+    guess = (languages or {}).get(hit.field)
+    language = SUPPORTED_LANGUAGES.get(getattr(guess, "language", ""), "")
+    if language:
+        # Which language was judged, so a refusal of localised copy can be checked.
+        where = f"{where} (read as {language})"
     if hit.category == "pii" or hit.category.startswith("pii."):
         kind = hit.category.removeprefix("pii.").replace("_", " ")
         message = f"The {where} contains personal data ({kind}). {PII_GUIDANCE}"

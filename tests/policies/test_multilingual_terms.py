@@ -142,3 +142,12 @@ def test_the_language_is_detected(text, expected):
 def test_detection_never_fails_and_keeps_the_english_lists(text):
     guess = language.detect(text)
     assert "en" in guess.candidates
+
+
+def test_a_refusal_says_which_language_it_judged(db):
+    from apps.policies import gate
+
+    verdict = gate.Verdict()
+    gate.check_text({"prompt": "une femme nue sur la plage"}, gate.filter_settings(), verdict)
+    assert "(read as French)" in verdict.rules[0].message
+    assert verdict.scores["languages"]["prompt"]["language"] == "fr"
