@@ -29,7 +29,7 @@ CENSORSHIP = (
 )  # fmt: skip
 
 
-_COVERING = [(word, compile_list("en", (word,), ())) for word in COVERING]
+_COVERING = [compile_list("en", (word,), ()) for word in COVERING]
 _CENSORSHIP = compile_list("en", CENSORSHIP, ())
 
 
@@ -40,9 +40,8 @@ def asks_for_nudity(negative_prompt: str) -> bool:
     if _CENSORSHIP.matches(text, cjk):
         return True
     found = 0
-    for _word, matcher in _COVERING:
-        if matcher.matches(text, cjk):
-            found += 1
-            if found >= 2:
-                return True
+    for matcher in _COVERING:
+        found += matcher.matches(text, cjk)
+        if found >= 2:
+            return True
     return False

@@ -210,6 +210,8 @@ class PromptFilter:
     _categories: tuple[_CompiledCategory, ...] = field(init=False, repr=False)
     _index: SemanticIndex | None = field(default=None, init=False, repr=False)
     _ml_index: SemanticIndex | None = field(default=None, init=False, repr=False)
+    # Categories the semantic check runs for, by slug: fixed by the config.
+    _semantic: dict[str, CategoryRules] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         registers = dict(self.config.registers)
@@ -227,14 +229,15 @@ class PromptFilter:
             }
             compiled_categories.append(_CompiledCategory(rules=rules, lists=lists))
         self._categories = tuple(compiled_categories)
+        self._semantic = {
+            c.slug: c
+            for c in self.config.categories
+            if self.config.semantic and c.semantic_threshold is not None and c.examples
+        }
 
     @property
     def semantic_categories(self) -> list[CategoryRules]:
-        if not self.config.semantic:
-            return []
-        return [
-            c for c in self.config.categories if c.semantic_threshold is not None and c.examples
-        ]
+        return list(self._semantic.values())
 
     def _semantic_index(self) -> SemanticIndex:
         if self._index is None:
@@ -312,7 +315,7 @@ class PromptFilter:
             if found:
                 rule = f"cooccurrence:{slug}:{found}"
                 result.hits.append(Hit("terms", slug, field_name, rule=rule))
-        semantic = {c.slug: c for c in self.semantic_categories}
+        semantic = self._semantic
         wanted = [c.rules.slug for c in applicable if c.rules.slug in semantic]
         if not wanted:
             return
@@ -344,7 +347,7 @@ class PromptFilter:
         gated: set[str],
     ) -> None:
         """Record every score; refuse at the threshold unless the category is gated."""
-        rules = {c.slug: c for c in self.semantic_categories}
+        rules = self._semantic
         for slug in wanted:
             score = scores.get(slug)
             if score is None:
